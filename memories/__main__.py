@@ -1,0 +1,5 @@
+"""Allow `python -m memories`."""
+
+from memories.cli import main
+
+main()

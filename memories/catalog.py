@@ -1,0 +1,270 @@
+"""The SQLite catalog: which files exist, what each photo is, and later what is in it.
+
+Photos are keyed by content hash, so a moved or renamed file keeps everything learnt about it,
+and two copies of one file are one photo. Files are keyed by path, stored as bytes so that
+names which are not valid UTF-8 survive.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
+from memories.errors import CatalogError
+from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1
+    """
+    CREATE TABLE photos (
+        content_hash TEXT PRIMARY KEY,
+        format TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        orientation INTEGER NOT NULL,
+        taken_at TEXT,
+        taken_at_source TEXT,
+        latitude REAL,
+        longitude REAL,
+        camera TEXT,
+        duration REAL
+    );
+    CREATE TABLE files (
+        path BLOB PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT REFERENCES photos (content_hash),
+        error TEXT,
+        CHECK ((content_hash IS NULL) <> (error IS NULL))
+    );
+    CREATE INDEX files_by_content_hash ON files (content_hash);
+    """,
+)
+assert len(_MIGRATIONS) == SCHEMA_VERSION
+
+_PHOTO_COLUMNS = (
+    "content_hash, format, kind, width, height, orientation, taken_at, taken_at_source, "
+    "latitude, longitude, camera, duration"
+)
+
+
+class FileState(NamedTuple):
+    """A file as it was when last read."""
+
+    size: int
+    mtime_ns: int
+    usable: bool
+    """False when it was skipped: such files are tried again on every scan."""
+
+    def unchanged(self, entry: FileEntry) -> bool:
+        return self.usable and (self.size, self.mtime_ns) == (entry.size, entry.mtime_ns)
+
+
+class Catalog:
+    """An open catalog. Use as a context manager; writes happen in `transaction()` blocks."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Catalog:
+        """Open (creating and migrating as needed) the catalog at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            catalog = cls(connection, path)
+            catalog._migrate()
+        except sqlite3.DatabaseError as error:
+            raise CatalogError(
+                f"the catalog {path} is damaged ({error}); move it aside and run again to rebuild it"
+            ) from None
+        return catalog
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: a killed run leaves the catalog as it was before the block."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CatalogError(
+                f"the catalog {self.path} was written by a newer memories (schema {version}); "
+                "upgrade memories to use it"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in _split_sql(_MIGRATIONS[target - 1]):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    # Files -------------------------------------------------------------------------------
+
+    def file_states(self, roots: Sequence[Path]) -> dict[Path, FileState]:
+        """How every catalogued file under `roots` was when last read."""
+        where, params = _under(roots)
+        rows = self._db.execute(
+            f"SELECT path, size, mtime_ns, error IS NULL FROM files WHERE {where}", params
+        )
+        return {_path(raw): FileState(size, mtime_ns, bool(ok)) for raw, size, mtime_ns, ok in rows}
+
+    def content_hashes(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT content_hash FROM photos")}
+
+    def record(self, results: Iterable[tuple[FileEntry, Photo | Skipped]]) -> None:
+        """Store what reading each file gave; call inside a transaction."""
+        for entry, result in results:
+            if isinstance(result, Photo):
+                self._db.execute(
+                    f"INSERT OR REPLACE INTO photos ({_PHOTO_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _photo_row(result),
+                )
+                content_hash, error = result.content_hash, None
+            else:
+                content_hash, error = None, result.reason
+            self._db.execute(
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, content_hash, error) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (os.fsencode(entry.path), entry.size, entry.mtime_ns, content_hash, error),
+            )
+
+    def remove_files(self, paths: Iterable[Path]) -> int:
+        """Forget files that are gone, and photos no file holds any more; call in a transaction."""
+        removed = 0
+        for path in paths:
+            removed += self._db.execute(
+                "DELETE FROM files WHERE path = ?", (os.fsencode(path),)
+            ).rowcount
+        self._db.execute(
+            "DELETE FROM photos WHERE content_hash NOT IN "
+            "(SELECT content_hash FROM files WHERE content_hash IS NOT NULL)"
+        )
+        return removed
+
+    # Photos ------------------------------------------------------------------------------
+
+    def photos(self, roots: Sequence[Path] = ()) -> list[Photo]:
+        """One Photo per distinct content (under `roots`, if given), ordered by path."""
+        where, params = _under(roots, column="files.path")
+        rows = self._db.execute(
+            f"SELECT files.path, {_qualified('photos', _PHOTO_COLUMNS)} FROM files "
+            f"JOIN photos USING (content_hash) WHERE {where} ORDER BY files.path",
+            params,
+        )
+        by_content: dict[str, Photo] = {}
+        for raw_path, *columns in rows:
+            path = _path(raw_path)
+            known = by_content.get(columns[0])
+            if known is None:
+                by_content[columns[0]] = _photo(path, columns)
+            else:
+                by_content[columns[0]] = replace(known, duplicates=(*known.duplicates, path))
+        return list(by_content.values())
+
+    def skipped(self, roots: Sequence[Path] = ()) -> list[Skipped]:
+        """Files that could not be used, with the reason, ordered by path."""
+        where, params = _under(roots)
+        rows = self._db.execute(
+            f"SELECT path, error FROM files WHERE error IS NOT NULL AND {where} ORDER BY path",
+            params,
+        )
+        return [Skipped(_path(raw), error) for raw, error in rows]
+
+    def photo_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
+
+
+def _split_sql(script: str) -> list[str]:
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
+
+
+def _under(roots: Sequence[Path], column: str = "path") -> tuple[str, list[bytes]]:
+    """A WHERE clause selecting paths equal to or inside any of `roots` (all when empty)."""
+    if not roots:
+        return "1", []
+    clauses, params = [], []
+    for root in roots:
+        raw = os.fsencode(Path(os.path.abspath(root)))
+        prefix = raw.rstrip(b"/") + b"/"
+        # Every path inside the folder sorts between "root/" and "root0" ("0" follows "/").
+        clauses.append(f"({column} = ? OR ({column} >= ? AND {column} < ?))")
+        params += [raw, prefix, prefix[:-1] + b"0"]
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def _qualified(table: str, columns: str) -> str:
+    return ", ".join(f"{table}.{column.strip()}" for column in columns.split(","))
+
+
+def _path(raw: bytes) -> Path:
+    return Path(os.fsdecode(raw))
+
+
+def _photo_row(photo: Photo) -> tuple:
+    latitude, longitude = photo.gps if photo.gps else (None, None)
+    return (
+        photo.content_hash,
+        photo.format,
+        photo.kind.value,
+        photo.width,
+        photo.height,
+        photo.orientation,
+        photo.taken_at.isoformat() if photo.taken_at else None,
+        photo.taken_at_source.value if photo.taken_at_source else None,
+        latitude,
+        longitude,
+        photo.camera,
+        photo.duration,
+    )
+
+
+def _photo(path: Path, columns: Sequence) -> Photo:
+    (content_hash, image_format, kind, width, height, orientation, taken_at, source,
+     latitude, longitude, camera, duration) = columns  # fmt: skip
+    return Photo(
+        path=path,
+        content_hash=content_hash,
+        format=image_format,
+        kind=PhotoKind(kind),
+        width=width,
+        height=height,
+        orientation=orientation,
+        taken_at=datetime.fromisoformat(taken_at) if taken_at else None,
+        taken_at_source=DateSource(source) if source else None,
+        gps=(latitude, longitude) if latitude is not None and longitude is not None else None,
+        camera=camera,
+        duration=duration,
+    )

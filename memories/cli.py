@@ -1,0 +1,271 @@
+"""The command line: thin Typer commands, one core call each, errors turned into exit codes.
+
+This is the only module that knows Typer and Rich.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from memories import __version__, pipeline
+from memories.config import Settings, load_settings
+from memories.contracts import photo_record, skipped_record
+from memories.errors import ExitStatus, MemoriesError
+from memories.scan.index import ScanReport
+
+app = typer.Typer(
+    name="memories",
+    help=(
+        "Turn a folder of photos into memories (collages, recap videos, on this day, people, "
+        "trips), privately, on this machine. Nothing is uploaded; originals are never changed.\n\n"
+        "Examples:\n\n"
+        "  memories scan ~/Pictures\n\n"
+        "  memories scan ~/Pictures /media/phone --json > photos.json\n\n"
+        "  memories doctor"
+    ),
+    epilog=(
+        "Exit codes: 0 done; 1 done, some files skipped; 2 usage error; 3 library in use; "
+        "4 no photos found; 70 internal error; 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+LibraryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--library",
+        "-l",
+        help="Library folder [default: $MEMORIES_LIBRARY, the config file, or ~/Memories].",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print data as JSON on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Worker processes [default: one per core]."),
+]
+WaitOption = Annotated[
+    bool, typer.Option("--wait", help="Wait for another run on the library to finish.")
+]
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def _reports_errors(command: _Command) -> _Command:
+    """Turn our exceptions into one line on stderr and the exit status they stand for."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        debug = _run_options["debug"]
+        try:
+            return command(*args, **kwargs)
+        except MemoriesError as error:
+            if debug:
+                raise
+            _stderr().print(f"memories: {error}", markup=False, highlight=False)
+            raise typer.Exit(error.exit_status) from None
+        except KeyboardInterrupt:
+            _stderr().print("memories: interrupted; finished work is kept, run again to go on")
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+        except (typer.Exit, typer.TyperException):
+            raise
+        except Exception as error:
+            if debug:
+                raise
+            _stderr().print(
+                f"memories: internal error: {type(error).__name__}: {error} "
+                "(run with --debug for details)",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
+
+    return run  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"memories {__version__}")
+        raise typer.Exit()
+
+
+_run_options = {"debug": False}
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _run_options["debug"] = debug or bool(os.environ.get("MEMORIES_DEBUG"))
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  memories scan ~/Pictures\n\n"
+        "  memories scan ~/Pictures ~/Phone --library /data/Memories\n\n"
+        "  memories scan ~/Pictures --json | jq '.[] | select(.gps)'"
+    )
+)
+@_reports_errors
+def scan(
+    photos: Annotated[
+        list[Path],
+        typer.Argument(help="Folders (or single files) of photos and videos.", metavar="PHOTOS..."),
+    ],
+    library: LibraryOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    workers: WorkersOption = None,
+    wait: WaitOption = False,
+) -> None:
+    """Index photos and videos into the library's catalog: dates, places, sizes, kinds.
+
+    Only new and changed files are read; moved files are recognised by their content; files
+    that cannot be used are listed with the reason and the exit code is 1.
+    """
+    settings = _settings(library=library, workers=workers)
+    with _progress_display(enabled=not quiet) as progress:
+        report = pipeline.scan(photos, settings, wait=wait, progress=progress)
+    if as_json:
+        records = [photo_record(photo) for photo in pipeline.catalogued_photos(settings, photos)]
+        records += [skipped_record(skipped) for skipped in report.skipped]
+        records.sort(key=lambda record: record["path"])
+        print(json.dumps(records, indent=2))
+    _print_scan_report(report, settings, console=_stderr() if as_json else _stdout(), quiet=quiet)
+    raise typer.Exit(report.exit_status)
+
+
+@app.command(epilog="Examples:\n\n  memories doctor\n\n  memories doctor --json")
+@_reports_errors
+def doctor(library: LibraryOption = None, as_json: JsonOption = False) -> None:
+    """Show what is installed and usable: images, HEIC, ffmpeg, faces, AI restyle, GPU."""
+    from memories.doctor import CheckStatus, run_checks
+
+    checks = run_checks(_settings(library=library).library)
+    if as_json:
+        print(
+            json.dumps(
+                [{**vars(check), "status": check.status.value} for check in checks], indent=2
+            )
+        )
+    else:
+        table = Table(box=None, show_header=False, pad_edge=False)
+        marks = {CheckStatus.OK: "[green]ok[/]", CheckStatus.MISSING: "[yellow]--[/]",
+                 CheckStatus.PROBLEM: "[red]!![/]"}  # fmt: skip
+        for check in checks:
+            table.add_row(marks[check.status], escape(check.name), escape(check.detail))
+        _stdout().print(table)
+    if any(check.status is CheckStatus.PROBLEM for check in checks):
+        raise typer.Exit(ExitStatus.USAGE)
+
+
+def _settings(**flags: Any) -> Settings:
+    return load_settings(os.environ, **flags)
+
+
+def _stdout() -> Console:
+    return Console(highlight=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+class _progress_display:
+    """A Rich progress bar per stage on stderr, shown only on a terminal; the core calls it."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        console = _stderr()
+        self._progress = (
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+                transient=True,
+            )
+            if enabled and console.is_terminal
+            else None
+        )
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Callable[[str, int, int | None], None] | None:
+        if self._progress is None:
+            return None
+        self._progress.start()
+        return self._update
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def _update(self, stage: str, done: int, total: int | None) -> None:
+        assert self._progress is not None
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+
+def _print_scan_report(
+    report: ScanReport, settings: Settings, *, console: Console, quiet: bool
+) -> None:
+    if not quiet:
+        console.print(
+            f"Scanned {report.found:,} photos and videos in {report.seconds:.1f} s: "
+            f"{report.new:,} new, {report.changed:,} changed, {report.moved:,} moved, "
+            f"{report.unchanged:,} unchanged, {report.removed:,} removed.",
+            markup=False,
+        )
+        console.print(f"Catalog: {settings.library / '.memories' / 'catalog.sqlite'}", markup=False)
+    for warning in report.warnings:
+        console.print(f"warning: {warning}", markup=False)
+    if report.skipped:
+        shown = report.skipped[:_MAX_SKIPPED_SHOWN]
+        console.print(f"Skipped {len(report.skipped):,} files:", markup=False)
+        for skipped in shown:
+            console.print(f"  {skipped.path}: {skipped.reason}", markup=False, soft_wrap=True)
+        if len(report.skipped) > len(shown):
+            console.print(f"  ... and {len(report.skipped) - len(shown):,} more (all in --json)")
+    elif report.found == 0:
+        console.print("No photos or videos found there.")
+
+
+_MAX_SKIPPED_SHOWN = 25
+
+
+def main() -> None:
+    """The console script: SIGTERM (from cron, systemd, kill) stops like Ctrl-C does."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    app(prog_name="memories")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

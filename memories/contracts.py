@@ -1,0 +1,41 @@
+"""The JSON shapes that scripts rely on (DESIGN.md, "JSON contracts"), built from model records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memories.model import Photo, Skipped
+
+
+def photo_record(photo: Photo) -> dict[str, Any]:
+    """One entry of `memories scan --json`."""
+    return {
+        "path": str(photo.path),
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "taken_at_source": photo.taken_at_source.value if photo.taken_at_source else None,
+        "gps": list(photo.gps) if photo.gps else None,
+        "width": photo.width,
+        "height": photo.height,
+        "orientation": photo.orientation,
+        "camera": photo.camera,
+        "kind": photo.kind.value,
+        "format": photo.format,
+        "duration": photo.duration,
+        "content_hash": photo.content_hash,
+        "duplicates": [str(path) for path in photo.duplicates],
+        "error": None,
+    }
+
+
+def skipped_record(skipped: Skipped) -> dict[str, Any]:
+    """A file that could not be used, in the same shape as a photo, with `error` set."""
+    record: dict[str, Any] = dict.fromkeys(photo_record_keys())
+    record.update(path=str(skipped.path), duplicates=[], error=skipped.reason)
+    return record
+
+
+def photo_record_keys() -> tuple[str, ...]:
+    return (
+        "path", "taken_at", "taken_at_source", "gps", "width", "height", "orientation", "camera",
+        "kind", "format", "duration", "content_hash", "duplicates", "error",
+    )  # fmt: skip

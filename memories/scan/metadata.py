@@ -1,0 +1,321 @@
+"""Read one media file's facts from its headers (never decoding pixels) into a Photo.
+
+`read_media` is a pure function of the file: it runs in worker processes and never raises;
+a file it cannot use comes back as `Skipped` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import warnings
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image, UnidentifiedImageError
+
+from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
+from memories.scan.dates import date_from_filename, from_mtime, from_timestamp_utc
+from memories.scan.exif import ExifFacts, read_exif_facts, valid_gps
+from memories.scan.video import NotAVideo, read_video_facts
+
+MAX_PIXELS = 400_000_000
+"""Larger images are skipped as possible decompression bombs (a 200 MP phone photo still fits)."""
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+HASH_SAMPLE_BYTES = 64 * 1024
+"""The content hash covers the size and the first and last 64 KiB: enough to tell real photos
+apart (the head holds EXIF and the first image data), and cheap on a library of many GB."""
+
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_QUICKTIME_FIRST_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+_SCREENSHOT_NAME = re.compile(
+    r"screen ?shot|screen_?capture|bildschirmfoto|capture d.(?:e|é)cran|captura de pantalla|"
+    r"schermafbeelding|スクリーンショット",
+    re.IGNORECASE,
+)
+# (short side, long side) of common phone, tablet and monitor screens.
+_SCREEN_SIZES = {
+    (640, 1136),
+    (720, 1280),
+    (720, 1600),
+    (750, 1334),
+    (828, 1792),
+    (1080, 1920),
+    (1080, 2220),
+    (1080, 2280),
+    (1080, 2340),
+    (1080, 2400),
+    (1125, 2436),
+    (1170, 2532),
+    (1179, 2556),
+    (1206, 2622),
+    (1242, 2208),
+    (1242, 2688),
+    (1284, 2778),
+    (1290, 2796),
+    (1320, 2868),
+    (1344, 2992),
+    (1440, 2560),
+    (1440, 3040),
+    (1440, 3120),
+    (1440, 3200),
+    (1536, 2048),
+    (1620, 2160),
+    (1640, 2360),
+    (1668, 2224),
+    (1668, 2388),
+    (2048, 2732),
+    (1200, 1920),
+    (1600, 2560),
+    (768, 1024),
+    (768, 1366),
+    (800, 1280),
+    (900, 1440),
+    (900, 1600),
+    (1050, 1680),
+    (1117, 1728),
+    (1440, 3440),
+    (1664, 2560),
+    (1800, 2880),
+    (1964, 3024),
+    (2160, 3840),
+    (2234, 3456),
+    (2880, 5120),
+}
+_SMALLEST_PHOTO_EDGE = 320
+_heif_ready = False
+
+
+def read_media(entry: FileEntry) -> Photo | Skipped:
+    """Everything the file says about itself, or why it cannot be used."""
+    try:
+        with open(entry.path, "rb") as file, warnings.catch_warnings():
+            # Pillow warns about every oddity it works around; the photo is either usable or
+            # skipped with a reason, so the warnings would only be noise on the terminal.
+            warnings.simplefilter("ignore")
+            return _read_open_file(entry, file)
+    except _Unusable as problem:
+        return Skipped(entry.path, str(problem))
+    except PermissionError:
+        return Skipped(entry.path, "permission denied")
+    except FileNotFoundError:
+        return Skipped(entry.path, "disappeared while being read")
+    except IsADirectoryError:
+        return Skipped(entry.path, "is a folder, not a file")
+    except OSError as error:
+        return Skipped(entry.path, f"cannot be read: {error.strerror or error}")
+    except Exception as error:  # a hostile file must never stop a scan
+        return Skipped(entry.path, f"unreadable ({type(error).__name__}: {error})")
+
+
+class _Unusable(Exception):
+    """Raised inside this module with the one-line reason a file is skipped."""
+
+
+def _read_open_file(entry: FileEntry, file: BinaryIO) -> Photo:
+    size = os.fstat(file.fileno()).st_size
+    if size == 0:
+        raise _Unusable("empty file (0 bytes)")
+    head = file.read(HASH_SAMPLE_BYTES)
+    tail = head
+    if size > HASH_SAMPLE_BYTES:
+        file.seek(max(size - HASH_SAMPLE_BYTES, HASH_SAMPLE_BYTES))
+        tail = file.read(HASH_SAMPLE_BYTES)
+    content_hash = _content_hash(size, head, tail)
+    container = _sniff(head)
+    if container is None:
+        raise _Unusable("not a photo or video (unrecognised content)")
+    file.seek(0)
+    if container == "VIDEO":
+        return _read_video(entry, file, size, content_hash)
+    return _read_image(entry, file, head, tail, content_hash)
+
+
+def _content_hash(size: int, head: bytes, tail: bytes) -> str:
+    digest = hashlib.blake2b(size.to_bytes(8, "big"), digest_size=16)
+    digest.update(head)
+    digest.update(tail)
+    return digest.hexdigest()
+
+
+def _sniff(head: bytes) -> str | None:
+    """The container by its magic bytes, whatever the extension says."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    box_type = head[4:8]
+    if box_type == b"ftyp":
+        brands = {head[8:12]} | {head[i : i + 4] for i in range(16, min(len(head), 64), 4)}
+        return "HEIF" if head[8:12] in _HEIF_BRANDS or brands & {b"heic", b"heix"} else "VIDEO"
+    if box_type in _QUICKTIME_FIRST_BOXES:
+        return "VIDEO"
+    return None
+
+
+def _read_image(
+    entry: FileEntry, file: BinaryIO, head: bytes, tail: bytes, content_hash: str
+) -> Photo:
+    if _sniff(head) == "HEIF":
+        _enable_heif()
+    try:
+        image = Image.open(file)
+    except Image.DecompressionBombError:
+        raise _Unusable(f"too large (more than {MAX_PIXELS // 1_000_000} megapixels)") from None
+    except UnidentifiedImageError:
+        raise _Unusable(f"not a readable image ({_sniff(head)} header is damaged)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise _Unusable(f"damaged {_sniff(head)} file ({error})") from None
+    with image:
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise _Unusable(f"impossible image size {width}x{height}")
+        if width * height > MAX_PIXELS:
+            raise _Unusable(
+                f"too large: {width}x{height} pixels (limit {MAX_PIXELS // 1_000_000} MP)"
+            )
+        if _looks_truncated(image.format, head, tail):
+            raise _Unusable(f"truncated {image.format} file (its end is missing)")
+        facts = _exif_facts(image)
+        animated = bool(getattr(image, "is_animated", False))
+        image_format = "JPEG" if image.format == "MPO" else image.format or "?"
+    if facts.orientation in (5, 6, 7, 8):
+        width, height = height, width
+    sidecar = _read_sidecar(entry)
+    taken_at, source = _when_taken(entry, sidecar, facts.taken_at, DateSource.EXIF)
+    return Photo(
+        path=entry.path,
+        content_hash=content_hash,
+        format=image_format,
+        kind=_image_kind(entry.path.name, image_format, width, height, facts.camera, animated),
+        width=width,
+        height=height,
+        orientation=facts.orientation,
+        taken_at=taken_at,
+        taken_at_source=source,
+        gps=facts.gps or _sidecar_gps(sidecar),
+        camera=facts.camera,
+    )
+
+
+def _read_video(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) -> Photo:
+    try:
+        facts = read_video_facts(file, size)
+    except NotAVideo as problem:
+        raise _Unusable(f"damaged video: {problem}") from None
+    sidecar = _read_sidecar(entry)
+    taken_at, source = _when_taken(entry, sidecar, facts.created_at, DateSource.QUICKTIME)
+    return Photo(
+        path=entry.path,
+        content_hash=content_hash,
+        format="MP4" if entry.path.suffix.lower() in (".mp4", ".m4v") else "MOV",
+        kind=PhotoKind.VIDEO,
+        width=facts.width,
+        height=facts.height,
+        orientation=facts.orientation,
+        taken_at=taken_at,
+        taken_at_source=source,
+        gps=facts.gps or _sidecar_gps(sidecar),
+        camera=None,
+        duration=facts.duration,
+    )
+
+
+def _enable_heif() -> None:
+    global _heif_ready
+    if not _heif_ready:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        _heif_ready = True
+
+
+def _exif_facts(image: Image.Image) -> ExifFacts:
+    try:
+        # The base-class getexif reads only what the header gave; PNG's own would decode pixels.
+        return read_exif_facts(Image.Image.getexif(image))
+    except Exception:  # a broken EXIF block loses its facts, not the photo
+        return ExifFacts()
+
+
+def _looks_truncated(image_format: str | None, head: bytes, tail: bytes) -> bool:
+    """A JPEG or PNG whose end marker is missing was cut off while being copied or written.
+
+    Inside JPEG image data an 0xFF byte is always followed by 0x00 or a restart marker, so a
+    missing end-of-image marker in the last 64 KiB means the file stops mid-image; phones that
+    append a motion-photo video after the JPEG say so in their XMP, and are let through.
+    """
+    if image_format in ("JPEG", "MPO"):
+        return b"\xff\xd9" not in tail and b"MotionPhoto" not in head and b"MicroVideo" not in head
+    if image_format == "PNG":
+        return b"IEND" not in tail
+    return False
+
+
+def _when_taken(
+    entry: FileEntry, sidecar: dict, own_date: datetime | None, own_source: DateSource
+) -> tuple[datetime, DateSource]:
+    """The file's own date, else the name's, else a Takeout sidecar's, else the mtime (a guess)."""
+    if own_date:
+        return own_date, own_source
+    if named := date_from_filename(entry.path.name):
+        return named, DateSource.FILENAME
+    timestamp = _number(sidecar.get("photoTakenTime", {}).get("timestamp"))
+    if sidecar_date := from_timestamp_utc(timestamp or 0):
+        return sidecar_date, DateSource.SIDECAR
+    return from_mtime(entry.mtime_ns), DateSource.MTIME
+
+
+def _sidecar_gps(sidecar: dict) -> tuple[float, float] | None:
+    for key in ("geoData", "geoDataExif"):
+        geo = sidecar.get(key) or {}
+        latitude, longitude = _number(geo.get("latitude")), _number(geo.get("longitude"))
+        if (
+            latitude is not None
+            and longitude is not None
+            and (point := valid_gps(latitude, longitude))
+        ):
+            return point
+    return None
+
+
+def _read_sidecar(entry: FileEntry) -> dict:
+    if entry.sidecar is None:
+        return {}
+    try:
+        data = json.loads(Path(entry.sidecar).read_bytes()[:1_000_000])
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _image_kind(
+    name: str, image_format: str, width: int, height: int, camera: str | None, animated: bool
+) -> PhotoKind:
+    if animated:
+        return PhotoKind.OTHER
+    if camera:
+        return PhotoKind.PHOTO
+    screen_sized = (min(width, height), max(width, height)) in _SCREEN_SIZES
+    if _SCREENSHOT_NAME.search(name) or (image_format == "PNG" and screen_sized):
+        return PhotoKind.SCREENSHOT
+    if max(width, height) < _SMALLEST_PHOTO_EDGE:
+        return PhotoKind.OTHER
+    return PhotoKind.PHOTO
