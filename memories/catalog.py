@@ -89,7 +89,8 @@ class Catalog:
             catalog._migrate()
         except sqlite3.DatabaseError as error:
             raise CatalogError(
-                f"the catalog {path} is damaged ({error}); move it aside and run again to rebuild it"
+                f"the catalog {path} is damaged ({error}); "
+                "move it aside and run again to rebuild it"
             ) from None
         return catalog
 

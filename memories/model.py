@@ -55,7 +55,7 @@ class Photo:
     orientation: int
     """EXIF orientation 1-8 (1 = stored upright)."""
     taken_at: datetime | None
-    """Local wall-clock time where it was taken; timezone-aware only when the file says the offset."""
+    """Wall-clock time where it was taken; timezone-aware only when the file gives the offset."""
     taken_at_source: DateSource | None
     gps: tuple[float, float] | None
     camera: str | None

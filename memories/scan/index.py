@@ -117,7 +117,7 @@ def _read_all(
     chunk = max(1, min(256, len(entries) // (workers * 8)))
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
     try:
-        yield from zip(entries, pool.map(read_media, entries, chunksize=chunk))
+        yield from zip(entries, pool.map(read_media, entries, chunksize=chunk), strict=True)
     finally:
         # On Ctrl-C, drop queued work instead of finishing the whole library first.
         pool.shutdown(wait=True, cancel_futures=True)
