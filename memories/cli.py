@@ -187,11 +187,11 @@ def _settings(**flags: Any) -> Settings:
 
 
 def _stdout() -> Console:
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _progress_display:
@@ -247,7 +247,7 @@ def _print_scan_report(
         shown = report.skipped[:_MAX_SKIPPED_SHOWN]
         console.print(f"Skipped {len(report.skipped):,} files:", markup=False)
         for skipped in shown:
-            console.print(f"  {skipped.path}: {skipped.reason}", markup=False, soft_wrap=True)
+            console.print(f"  {skipped.path}: {skipped.reason}", markup=False)
         if len(report.skipped) > len(shown):
             console.print(f"  ... and {len(report.skipped) - len(shown):,} more (all in --json)")
     elif report.found == 0:

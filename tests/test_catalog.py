@@ -1,0 +1,99 @@
+"""The SQLite catalog: schema, durability settings, damage, and storage of odd paths."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from memories.catalog import SCHEMA_VERSION, Catalog
+from memories.errors import CatalogError
+from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
+
+
+def a_photo(path: Path, content_hash: str = "abc") -> Photo:
+    return Photo(
+        path=path,
+        content_hash=content_hash,
+        format="JPEG",
+        kind=PhotoKind.PHOTO,
+        width=4000,
+        height=3000,
+        orientation=6,
+        taken_at=datetime(2024, 6, 14, 15, 30, 12, 250000, tzinfo=timezone(timedelta(hours=9))),
+        taken_at_source=DateSource.EXIF,
+        gps=(35.0116, 135.7681),
+        camera="Google Pixel 8",
+    )
+
+
+def test_new_catalog_has_the_current_schema_in_wal_mode(tmp_path):
+    with Catalog.open(tmp_path / "lib" / "catalog.sqlite") as catalog:
+        assert catalog.schema_version == SCHEMA_VERSION
+    db = sqlite3.connect(tmp_path / "lib" / "catalog.sqlite")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_photos_round_trip(tmp_path):
+    path = tmp_path / "catalog.sqlite"
+    photo = a_photo(Path("/photos/a.jpg"))
+    with Catalog.open(path) as catalog, catalog.transaction():
+        catalog.record([(FileEntry(photo.path, 10, 20), photo)])
+    with Catalog.open(path) as catalog:
+        assert catalog.photos() == [photo]
+        assert catalog.file_states([Path("/photos")])[photo.path].size == 10
+
+
+def test_roots_select_only_paths_inside_them(tmp_path):
+    with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
+        with catalog.transaction():
+            for number, name in enumerate(["/p/a.jpg", "/p/sub/b.jpg", "/p2/c.jpg", "/q.jpg"]):
+                catalog.record([(FileEntry(Path(name), 1, 1), a_photo(Path(name), str(number)))])
+        assert [str(p.path) for p in catalog.photos([Path("/p")])] == ["/p/a.jpg", "/p/sub/b.jpg"]
+        assert [str(p.path) for p in catalog.photos([Path("/q.jpg")])] == ["/q.jpg"]
+
+
+def test_skipped_files_are_kept_with_their_reason(tmp_path):
+    with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
+        with catalog.transaction():
+            catalog.record([(FileEntry(Path("/p/x.jpg"), 0, 1), Skipped(Path("/p/x.jpg"), "empty"))])
+        assert catalog.skipped() == [Skipped(Path("/p/x.jpg"), "empty")]
+        assert catalog.photos() == []
+        assert not catalog.file_states([Path("/p")])[Path("/p/x.jpg")].usable
+
+
+def test_removing_the_last_file_of_a_photo_removes_the_photo(tmp_path):
+    with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
+        with catalog.transaction():
+            catalog.record([(FileEntry(Path("/a.jpg"), 1, 1), a_photo(Path("/a.jpg")))])
+            catalog.record([(FileEntry(Path("/b.jpg"), 1, 1), a_photo(Path("/b.jpg")))])
+        with catalog.transaction():
+            catalog.remove_files([Path("/a.jpg")])
+        assert catalog.photo_count() == 1
+        with catalog.transaction():
+            catalog.remove_files([Path("/b.jpg")])
+        assert catalog.photo_count() == 0
+
+
+def test_interrupted_transaction_leaves_nothing(tmp_path):
+    with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
+        with pytest.raises(KeyboardInterrupt), catalog.transaction():
+            catalog.record([(FileEntry(Path("/a.jpg"), 1, 1), a_photo(Path("/a.jpg")))])
+            raise KeyboardInterrupt
+        assert catalog.photo_count() == 0
+
+
+def test_catalog_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "catalog.sqlite"
+    sqlite3.connect(path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(CatalogError, match="newer memories"):
+        Catalog.open(path)
+
+
+def test_damaged_catalog_gives_a_clear_error(tmp_path):
+    path = tmp_path / "catalog.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CatalogError, match="damaged"):
+        Catalog.open(path)

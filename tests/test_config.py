@@ -1,0 +1,45 @@
+from pathlib import Path
+
+import pytest
+
+from memories.config import Settings, config_file_path, load_settings
+from memories.errors import ConfigError
+
+
+def write_config(tmp_path: Path, text: str) -> dict[str, str]:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return {"MEMORIES_CONFIG": str(path)}
+
+
+def test_defaults(tmp_path, monkeypatch):
+    settings = load_settings({})
+    assert settings.library == Path.home() / "Memories"
+    assert settings.workers >= 1
+
+
+def test_config_file_then_environment_then_flags(tmp_path):
+    environ = write_config(tmp_path, 'library = "/from/config"\nworkers = 3\n')
+    assert load_settings(environ) == Settings(library=Path("/from/config"), workers=3)
+    environ["MEMORIES_LIBRARY"] = "/from/env"
+    assert load_settings(environ).library == Path("/from/env")
+    flagged = load_settings(environ, library=Path("/from/flag"), workers=None)
+    assert (flagged.library, flagged.workers) == (Path("/from/flag"), 3)
+
+
+def test_config_file_location_follows_xdg(tmp_path):
+    assert config_file_path({"XDG_CONFIG_HOME": "/xdg"}) == Path("/xdg/memories/config.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("libary = '/typo'", "unknown setting 'libary'"),
+        ("workers = 0", "workers must be"),
+        ("workers = 'many'", "workers must be"),
+        ("library = ", "cannot read the config file"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(write_config(tmp_path, text))
