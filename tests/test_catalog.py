@@ -58,7 +58,9 @@ def test_roots_select_only_paths_inside_them(tmp_path):
 def test_skipped_files_are_kept_with_their_reason(tmp_path):
     with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
         with catalog.transaction():
-            catalog.record([(FileEntry(Path("/p/x.jpg"), 0, 1), Skipped(Path("/p/x.jpg"), "empty"))])
+            catalog.record(
+                [(FileEntry(Path("/p/x.jpg"), 0, 1), Skipped(Path("/p/x.jpg"), "empty"))]
+            )
         assert catalog.skipped() == [Skipped(Path("/p/x.jpg"), "empty")]
         assert catalog.photos() == []
         assert not catalog.file_states([Path("/p")])[Path("/p/x.jpg")].usable

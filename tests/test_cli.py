@@ -54,7 +54,9 @@ def test_help_does_not_import_heavy_modules():
         "print([m for m in ('torch', 'diffusers', 'dlib', 'moviepy', 'transformers') "
         "if m in sys.modules])"
     )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert output.stdout.strip() == "[]"
 
 
@@ -112,7 +114,9 @@ def test_quiet_prints_nothing_when_all_is_well(make_photo, photos_dir, tmp_path)
 def test_missing_folder_is_one_line_and_exit_2(tmp_path):
     result = run("scan", tmp_path / "nope", "-l", tmp_path / "lib")
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"memories: {tmp_path / 'nope'} does not exist or is not a folder"
+    assert (
+        result.stderr.strip() == f"memories: {tmp_path / 'nope'} does not exist or is not a folder"
+    )
     assert "Traceback" not in result.output
 
 

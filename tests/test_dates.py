@@ -23,7 +23,8 @@ def test_exif_datetime_without_offset_is_naive_wall_clock():
 
 
 @pytest.mark.parametrize(
-    "placeholder", ["0000:00:00 00:00:00", "    :  :     :  :  ", "", "2024:13:01 00:00:00", "garbage"]
+    "placeholder",
+    ["0000:00:00 00:00:00", "    :  :     :  :  ", "", "2024:13:01 00:00:00", "garbage"],
 )
 def test_placeholder_dates_are_missing(placeholder):
     assert parse_exif_datetime(placeholder) is None
@@ -63,7 +64,8 @@ def test_dates_in_file_names(name, expected):
 
 
 @pytest.mark.parametrize(
-    "name", ["IMG_1234.JPG", "DSCF0412.JPG", "holiday.jpg", "IMG_20241341_000000.jpg", "123456789012.jpg"]
+    "name",
+    ["IMG_1234.JPG", "DSCF0412.JPG", "holiday.jpg", "IMG_20241341_000000.jpg", "123456789012.jpg"],
 )
 def test_names_without_a_date(name):
     assert date_from_filename(name) is None

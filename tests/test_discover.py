@@ -60,7 +60,9 @@ def test_broken_symlink_is_reported(photos_dir):
     os.symlink(photos_dir / "nowhere.jpg", photos_dir / "link.jpg")
     found = discover([photos_dir])
     assert found.files == []
-    assert [(s.path.name, s.reason) for s in found.skipped] == [("link.jpg", "broken symbolic link")]
+    assert [(s.path.name, s.reason) for s in found.skipped] == [
+        ("link.jpg", "broken symbolic link")
+    ]
 
 
 def test_unreadable_folder_is_reported(make_photo, photos_dir, monkeypatch):

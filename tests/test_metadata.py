@@ -41,9 +41,7 @@ def skip_reason(path: Path) -> str:
 
 
 def test_date_time_original_with_subseconds_and_offset(make_photo):
-    photo = read_photo(
-        make_photo(taken_at="2024:06:14 15:30:12", subsec="250", offset="+02:00")
-    )
+    photo = read_photo(make_photo(taken_at="2024:06:14 15:30:12", subsec="250", offset="+02:00"))
     assert photo.taken_at == datetime(
         2024, 6, 14, 15, 30, 12, 250000, tzinfo=timezone(timedelta(hours=2))
     )
@@ -179,8 +177,9 @@ def test_tiny_images_and_animations_are_other(make_photo, photos_dir):
 @pytest.mark.parametrize("suffix", [".webp", ".tiff", ".png"])
 def test_other_formats_keep_their_exif(make_photo, suffix):
     photo = read_photo(
-        make_photo(f"photo{suffix}", size=(640, 480), taken_at="2024:06:14 15:30:12",
-                   gps=(35.0, 135.0))  # fmt: skip
+        make_photo(
+            f"photo{suffix}", size=(640, 480), taken_at="2024:06:14 15:30:12", gps=(35.0, 135.0)
+        )  # fmt: skip
     )
     assert photo.taken_at == datetime(2024, 6, 14, 15, 30, 12)
     assert photo.gps == pytest.approx((35.0, 135.0))
@@ -304,7 +303,9 @@ def test_damaged_header(photos_dir):
 
 def test_decompression_bomb_is_skipped_without_decoding(photos_dir):
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 2, 0, 0, 0)
     path = photos_dir / "bomb.png"

@@ -32,10 +32,10 @@ def test_unchanged_files_are_not_read_again(make_photo, photos_dir, settings, mo
     make_photo("b.jpg", color=(1, 2, 3))
     pipeline.scan([photos_dir], settings)
 
-    def must_not_read(entry):
-        raise AssertionError(f"{entry.path} was read again")
+    def must_not_read(entries):
+        raise AssertionError(f"{[entry.path for entry in entries]} were read again")
 
-    monkeypatch.setattr(index, "read_media", must_not_read)
+    monkeypatch.setattr(index, "read_many", must_not_read)
     report = pipeline.scan([photos_dir], settings)
     assert (report.found, report.unchanged, report.new, report.changed) == (2, 2, 0, 0)
 
@@ -98,11 +98,15 @@ def test_skipped_files_are_reported_and_retried(make_photo, photos_dir, settings
     broken = photos_dir / "broken.jpg"
     broken.write_bytes(b"")
     report = pipeline.scan([photos_dir], settings)
-    assert [(s.path.name, s.reason) for s in report.skipped] == [("broken.jpg", "empty file (0 bytes)")]
+    assert [(s.path.name, s.reason) for s in report.skipped] == [
+        ("broken.jpg", "empty file (0 bytes)")
+    ]
     assert report.exit_status is ExitStatus.SKIPPED
     again = pipeline.scan([photos_dir], settings)
     assert len(again.skipped) == 1
-    broken.write_bytes(make_photo("fixed.jpg", folder=photos_dir.parent / "x", color=(7, 7, 7)).read_bytes())
+    broken.write_bytes(
+        make_photo("fixed.jpg", folder=photos_dir.parent / "x", color=(7, 7, 7)).read_bytes()
+    )
     fixed = pipeline.scan([photos_dir], settings)
     assert fixed.skipped == [] and fixed.new == 1
 

@@ -14,7 +14,7 @@ from memories.catalog import Catalog, FileState
 from memories.errors import ExitStatus
 from memories.model import FileEntry, Photo, ProgressCallback, Skipped
 from memories.scan.discover import discover
-from memories.scan.metadata import read_media
+from memories.scan.metadata import read_many
 
 FINDING = "Finding photos"
 READING = "Reading photos"
@@ -109,15 +109,17 @@ def _commit(catalog: Catalog, batch: list[tuple[FileEntry, Photo | Skipped]]) ->
 def _read_all(
     entries: list[FileEntry], workers: int
 ) -> Iterator[tuple[FileEntry, Photo | Skipped]]:
-    """Read files in worker processes, yielding results in order as they arrive."""
+    """Read files in batches, in worker processes when there are enough, yielding in order."""
+    batch_size = max(8, min(128, len(entries) // (workers * 4) or 1))
+    batches = [entries[start : start + batch_size] for start in range(0, len(entries), batch_size)]
     if workers <= 1 or len(entries) < _PARALLEL_FROM:
-        for entry in entries:
-            yield entry, read_media(entry)
+        for batch in batches:
+            yield from zip(batch, read_many(batch), strict=True)
         return
-    chunk = max(1, min(256, len(entries) // (workers * 8)))
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
     try:
-        yield from zip(entries, pool.map(read_media, entries, chunksize=chunk), strict=True)
+        for batch, results in zip(batches, pool.map(read_many, batches), strict=True):
+            yield from zip(batch, results, strict=True)
     finally:
         # On Ctrl-C, drop queued work instead of finishing the whole library first.
         pool.shutdown(wait=True, cancel_futures=True)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import warnings
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -19,7 +20,8 @@ from PIL import Image, UnidentifiedImageError
 
 from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
 from memories.scan.dates import date_from_filename, from_mtime, from_timestamp_utc
-from memories.scan.exif import ExifFacts, read_exif_facts, valid_gps
+from memories.scan.exif import ExifFacts, facts_from_tags, read_exif_facts, valid_gps
+from memories.scan.jpeg import read_jpeg_header
 from memories.scan.video import NotAVideo, read_video_facts
 
 MAX_PIXELS = 400_000_000
@@ -90,6 +92,29 @@ _SMALLEST_PHOTO_EDGE = 320
 _heif_ready = False
 
 
+def read_many(entries: Sequence[FileEntry]) -> list[Photo | Skipped]:
+    """Read a batch of files, first asking the kernel for every file's head and tail at once:
+    a cold disk then serves them in parallel instead of one seek at a time."""
+    for entry in entries:
+        _prefetch(entry)
+    return [read_media(entry) for entry in entries]
+
+
+def _prefetch(entry: FileEntry) -> None:
+    try:
+        descriptor = os.open(entry.path, os.O_RDONLY)
+    except OSError:
+        return  # read_media reports it
+    try:
+        os.posix_fadvise(descriptor, 0, HASH_SAMPLE_BYTES, os.POSIX_FADV_WILLNEED)
+        tail_start = max(entry.size - HASH_SAMPLE_BYTES, 0)
+        os.posix_fadvise(descriptor, tail_start, HASH_SAMPLE_BYTES, os.POSIX_FADV_WILLNEED)
+    except (OSError, AttributeError):  # AttributeError: no posix_fadvise on this system
+        pass
+    finally:
+        os.close(descriptor)
+
+
 def read_media(entry: FileEntry) -> Photo | Skipped:
     """Everything the file says about itself, or why it cannot be used."""
     try:
@@ -136,10 +161,11 @@ def _read_open_file(entry: FileEntry, file: BinaryIO) -> Photo:
 
 
 def _content_hash(size: int, head: bytes, tail: bytes) -> str:
-    digest = hashlib.blake2b(size.to_bytes(8, "big"), digest_size=16)
+    # SHA-256 runs in hardware on current CPUs: faster here than BLAKE2 or MD5.
+    digest = hashlib.sha256(size.to_bytes(8, "big"))
     digest.update(head)
     digest.update(tail)
-    return digest.hexdigest()
+    return digest.hexdigest()[:32]
 
 
 def _sniff(head: bytes) -> str | None:
@@ -166,29 +192,17 @@ def _sniff(head: bytes) -> str | None:
 def _read_image(
     entry: FileEntry, file: BinaryIO, head: bytes, tail: bytes, content_hash: str
 ) -> Photo:
-    if _sniff(head) == "HEIF":
-        _enable_heif()
-    try:
-        image = Image.open(file)
-    except Image.DecompressionBombError:
-        raise _Unusable(f"too large (more than {MAX_PIXELS // 1_000_000} megapixels)") from None
-    except UnidentifiedImageError:
-        raise _Unusable(f"not a readable image ({_sniff(head)} header is damaged)") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise _Unusable(f"damaged {_sniff(head)} file ({error})") from None
-    with image:
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise _Unusable(f"impossible image size {width}x{height}")
-        if width * height > MAX_PIXELS:
-            raise _Unusable(
-                f"too large: {width}x{height} pixels (limit {MAX_PIXELS // 1_000_000} MP)"
-            )
-        if _looks_truncated(image.format, head, tail):
-            raise _Unusable(f"truncated {image.format} file (its end is missing)")
-        facts = _exif_facts(image)
-        animated = bool(getattr(image, "is_animated", False))
-        image_format = "JPEG" if image.format == "MPO" else image.format or "?"
+    container = _sniff(head)
+    header = read_jpeg_header(head) if container == "JPEG" else None
+    if header is not None:
+        image_format, width, height, animated = "JPEG", header.width, header.height, False
+        facts = _exif_facts(header.exif)
+    else:
+        image_format, width, height, animated, facts = _read_with_pillow(file, container)
+    if width * height > MAX_PIXELS:
+        raise _Unusable(f"too large: {width}x{height} pixels (limit {MAX_PIXELS // 10**6} MP)")
+    if _looks_truncated(image_format, head, tail):
+        raise _Unusable(f"truncated {image_format} file (its end is missing)")
     if facts.orientation in (5, 6, 7, 8):
         width, height = height, width
     sidecar = _read_sidecar(entry)
@@ -206,6 +220,32 @@ def _read_image(
         gps=facts.gps or _sidecar_gps(sidecar),
         camera=facts.camera,
     )
+
+
+def _read_with_pillow(
+    file: BinaryIO, container: str | None
+) -> tuple[str, int, int, bool, ExifFacts]:
+    """Format, stored size, animation and EXIF of any image Pillow (or pillow-heif) opens."""
+    if container == "HEIF":
+        _enable_heif()
+    try:
+        image = Image.open(file)
+    except Image.DecompressionBombError:
+        raise _Unusable(f"too large (more than {MAX_PIXELS // 10**6} megapixels)") from None
+    except UnidentifiedImageError:
+        raise _Unusable(f"not a readable image ({container} header is damaged)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise _Unusable(f"damaged {container} file ({error})") from None
+    with image:
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise _Unusable(f"impossible image size {width}x{height}")
+        image_format = "JPEG" if image.format == "MPO" else image.format or "?"
+        if image_format == "TIFF":  # a TIFF's tags are its own first directory
+            facts = _tiff_facts(image)
+        else:
+            facts = _exif_facts(image.info.get("exif"))
+        return image_format, width, height, bool(getattr(image, "is_animated", False)), facts
 
 
 def _read_video(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) -> Photo:
@@ -240,11 +280,15 @@ def _enable_heif() -> None:
         _heif_ready = True
 
 
-def _exif_facts(image: Image.Image) -> ExifFacts:
+def _exif_facts(raw: bytes | None) -> ExifFacts:
+    return read_exif_facts(raw) if raw else ExifFacts()
+
+
+def _tiff_facts(image: Image.Image) -> ExifFacts:
     try:
-        # The base-class getexif reads only what the header gave; PNG's own would decode pixels.
-        return read_exif_facts(Image.Image.getexif(image))
-    except Exception:  # a broken EXIF block loses its facts, not the photo
+        exif = image.getexif()
+        return facts_from_tags(exif, exif.get_ifd(0x8769), exif.get_ifd(0x8825))
+    except Exception:  # Pillow raises many kinds on broken tags: they lose their facts only
         return ExifFacts()
 
 
@@ -255,10 +299,11 @@ def _looks_truncated(image_format: str | None, head: bytes, tail: bytes) -> bool
     missing end-of-image marker in the last 64 KiB means the file stops mid-image; phones that
     append a motion-photo video after the JPEG say so in their XMP, and are let through.
     """
-    if image_format in ("JPEG", "MPO"):
-        return b"\xff\xd9" not in tail and b"MotionPhoto" not in head and b"MicroVideo" not in head
+    if image_format == "JPEG":
+        has_end = tail.rfind(b"\xff\xd9") >= 0
+        return not has_end and b"MotionPhoto" not in head and b"MicroVideo" not in head
     if image_format == "PNG":
-        return b"IEND" not in tail
+        return tail.rfind(b"IEND") < 0
     return False
 
 
