@@ -69,8 +69,14 @@ def test_scan_prints_a_summary(make_photo, photos_dir, tmp_path):
 
 
 def test_scan_json_follows_the_contract(make_photo, photos_dir, tmp_path):
-    make_photo("IMG_20240614_153012.jpg", size=(64, 48), taken_at="2024:06:14 15:30:12",
-               offset="+02:00", gps=(45.764, 4.8357), orientation=6)  # fmt: skip
+    make_photo(
+        "IMG_20240614_153012.jpg",
+        size=(64, 48),
+        taken_at="2024:06:14 15:30:12",
+        offset="+02:00",
+        gps=(45.764, 4.8357),
+        orientation=6,
+    )
     (photos_dir / "broken.jpg").write_bytes(b"")
     result = run("scan", photos_dir, "--library", tmp_path / "lib", "--json")
     assert result.exit_code == 1

@@ -17,15 +17,35 @@ def names(found) -> list[str]:
 
 
 def test_media_by_extension_any_case_recursively(make_photo, photos_dir):
-    for name in ["a.jpg", "b.JPEG", "c.Png", "d.HEIC", "e.webp", "f.tif", "g.gif", "h.MP4",
-                 "i.mov", "j.m4v"]:  # fmt: skip
+    for name in [
+        "a.jpg",
+        "b.JPEG",
+        "c.Png",
+        "d.HEIC",
+        "e.webp",
+        "f.tif",
+        "g.gif",
+        "h.MP4",
+        "i.mov",
+        "j.m4v",
+    ]:
         (photos_dir / "2024" / "june").mkdir(parents=True, exist_ok=True)
         (photos_dir / "2024" / "june" / name).write_bytes(b"x")
     (photos_dir / "notes.txt").write_text("not media")
     (photos_dir / "IMG_1.jpg.xmp").write_text("sidecar")
     found = discover([photos_dir])
-    assert sorted(names(found)) == ["a.jpg", "b.JPEG", "c.Png", "d.HEIC", "e.webp", "f.tif",
-                                    "g.gif", "h.MP4", "i.mov", "j.m4v"]  # fmt: skip
+    assert sorted(names(found)) == [
+        "a.jpg",
+        "b.JPEG",
+        "c.Png",
+        "d.HEIC",
+        "e.webp",
+        "f.tif",
+        "g.gif",
+        "h.MP4",
+        "i.mov",
+        "j.m4v",
+    ]
     assert found.skipped == []
 
 

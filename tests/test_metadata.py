@@ -7,7 +7,7 @@ import os
 import struct
 import subprocess
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -74,7 +74,7 @@ def test_takeout_sidecar_gives_date_and_place(make_photo):
         )
     )
     photo = read_photo(path, sidecar)
-    assert photo.taken_at == datetime(2024, 6, 14, 13, 30, 12, tzinfo=timezone.utc)
+    assert photo.taken_at == datetime(2024, 6, 14, 13, 30, 12, tzinfo=UTC)
     assert photo.taken_at_source is DateSource.SIDECAR
     assert photo.gps == (35.0116, 135.7681)
 
@@ -179,7 +179,7 @@ def test_other_formats_keep_their_exif(make_photo, suffix):
     photo = read_photo(
         make_photo(
             f"photo{suffix}", size=(640, 480), taken_at="2024:06:14 15:30:12", gps=(35.0, 135.0)
-        )  # fmt: skip
+        )
     )
     assert photo.taken_at == datetime(2024, 6, 14, 15, 30, 12)
     assert photo.gps == pytest.approx((35.0, 135.0))
@@ -196,8 +196,15 @@ def test_heic_with_exif(make_photo):
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
-    path = make_photo("IMG_0001.HEIC", image_format="HEIF", taken_at="2024:04:05 10:15:30",
-                      offset="+09:00", gps=(35.0116, 135.7681), make="Apple", model="iPhone 13")  # fmt: skip
+    path = make_photo(
+        "IMG_0001.HEIC",
+        image_format="HEIF",
+        taken_at="2024:04:05 10:15:30",
+        offset="+09:00",
+        gps=(35.0116, 135.7681),
+        make="Apple",
+        model="iPhone 13",
+    )
     photo = read_photo(path)
     assert photo.format == "HEIF"
     assert photo.taken_at.isoformat() == "2024-04-05T10:15:30+09:00"
@@ -222,15 +229,26 @@ def _ffmpeg(*args: str) -> None:
 @pytest.fixture(scope="module")
 def tiny_video(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("video") / "source.mp4"
-    _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=64x48:d=1.5:r=10", "-c:v", "libx264",
-            "-pix_fmt", "yuv420p", "-metadata", "creation_time=2024-06-14T13:30:12Z", str(path))  # fmt: skip
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=red:s=64x48:d=1.5:r=10",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-metadata",
+        "creation_time=2024-06-14T13:30:12Z",
+        str(path),
+    )
     return path
 
 
 def test_mp4_date_and_duration(tiny_video):
     video = read_photo(tiny_video)
     assert video.kind is PhotoKind.VIDEO
-    assert video.taken_at == datetime(2024, 6, 14, 13, 30, 12, tzinfo=timezone.utc)
+    assert video.taken_at == datetime(2024, 6, 14, 13, 30, 12, tzinfo=UTC)
     assert video.taken_at_source is DateSource.QUICKTIME
     assert video.duration == pytest.approx(1.5, abs=0.05)
     assert (video.width, video.height) == (64, 48)
@@ -238,8 +256,17 @@ def test_mp4_date_and_duration(tiny_video):
 
 def test_mov_rotation_and_place(tiny_video, photos_dir):
     path = photos_dir / "clip.MOV"
-    _ffmpeg("-display_rotation", "90", "-i", str(tiny_video), "-c", "copy",
-            "-metadata", "location=+35.0116+135.7681/", str(path))  # fmt: skip
+    _ffmpeg(
+        "-display_rotation",
+        "90",
+        "-i",
+        str(tiny_video),
+        "-c",
+        "copy",
+        "-metadata",
+        "location=+35.0116+135.7681/",
+        str(path),
+    )
     video = read_photo(path)
     assert (video.width, video.height, video.orientation) == (48, 64, 8)
     assert video.gps == (35.0116, 135.7681)
@@ -247,10 +274,19 @@ def test_mov_rotation_and_place(tiny_video, photos_dir):
 
 def test_iphone_local_creation_date_and_location(tiny_video, photos_dir):
     path = photos_dir / "IMG_0002.MOV"
-    _ffmpeg("-i", str(tiny_video), "-c", "copy", "-movflags", "use_metadata_tags",
-            "-metadata", "com.apple.quicktime.creationdate=2024-06-14T15:30:12+0200",
-            "-metadata", "com.apple.quicktime.location.ISO6709=+45.7640+004.8357+170.000/",
-            str(path))  # fmt: skip
+    _ffmpeg(
+        "-i",
+        str(tiny_video),
+        "-c",
+        "copy",
+        "-movflags",
+        "use_metadata_tags",
+        "-metadata",
+        "com.apple.quicktime.creationdate=2024-06-14T15:30:12+0200",
+        "-metadata",
+        "com.apple.quicktime.location.ISO6709=+45.7640+004.8357+170.000/",
+        str(path),
+    )
     video = read_photo(path)
     assert video.taken_at.isoformat() == "2024-06-14T15:30:12+02:00"
     assert video.gps == (45.764, 4.8357)
@@ -258,8 +294,17 @@ def test_iphone_local_creation_date_and_location(tiny_video, photos_dir):
 
 def test_video_without_date_uses_its_name(tiny_video, photos_dir):
     path = photos_dir / "VID_20230102_030405.mp4"
-    _ffmpeg("-i", str(tiny_video), "-c", "copy", "-map_metadata", "-1",
-            "-metadata", "creation_time=1904-01-01T00:00:00Z", str(path))  # fmt: skip
+    _ffmpeg(
+        "-i",
+        str(tiny_video),
+        "-c",
+        "copy",
+        "-map_metadata",
+        "-1",
+        "-metadata",
+        "creation_time=1904-01-01T00:00:00Z",
+        str(path),
+    )
     video = read_photo(path)
     assert video.taken_at == datetime(2023, 1, 2, 3, 4, 5)
     assert video.taken_at_source is DateSource.FILENAME
@@ -310,9 +355,11 @@ def test_decompression_bomb_is_skipped_without_decoding(photos_dir):
     header = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 2, 0, 0, 0)
     path = photos_dir / "bomb.png"
     path.write_bytes(
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 100))
         + chunk(b"IEND", b"")
-    )  # fmt: skip
+    )
     assert "too large" in skip_reason(path)
 
 

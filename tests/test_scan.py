@@ -6,12 +6,13 @@ import os
 import shutil
 from pathlib import Path
 
+from conftest import snapshot
+
 from memories import pipeline
 from memories.config import Settings
 from memories.errors import ExitStatus
 from memories.model import Photo
 from memories.scan import index
-from conftest import snapshot
 
 
 def photos_by_name(settings: Settings) -> dict[str, Photo]:
@@ -138,8 +139,11 @@ def test_scanning_another_folder_keeps_the_first(make_photo, tmp_path, settings)
 
 def test_parallel_scan_matches_serial(make_photo, photos_dir, tmp_path):
     for number in range(80):
-        make_photo(f"IMG_{number:04d}.jpg", color=(number, 0, 0),
-                   taken_at=f"2024:06:14 15:{number // 60:02d}:{number % 60:02d}")  # fmt: skip
+        make_photo(
+            f"IMG_{number:04d}.jpg",
+            color=(number, 0, 0),
+            taken_at=f"2024:06:14 15:{number // 60:02d}:{number % 60:02d}",
+        )
     serial = Settings(library=tmp_path / "serial", workers=1)
     parallel = Settings(library=tmp_path / "parallel", workers=2)
     pipeline.scan([photos_dir], serial)
