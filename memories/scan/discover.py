@@ -11,7 +11,20 @@ from memories.errors import PhotosFolderMissing
 from memories.model import FileEntry, Skipped
 
 PHOTO_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".heic", ".heif", ".hif", ".webp", ".tif", ".tiff", ".gif"}
+    {
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".mpo",
+        ".png",
+        ".heic",
+        ".heif",
+        ".hif",
+        ".webp",
+        ".tif",
+        ".tiff",
+        ".gif",
+    }
 )
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v"})
 MEDIA_EXTENSIONS = PHOTO_EXTENSIONS | VIDEO_EXTENSIONS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import warnings
@@ -22,11 +23,14 @@ from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
 from memories.scan.dates import date_from_filename, from_mtime, from_timestamp_utc
 from memories.scan.exif import ExifFacts, facts_from_tags, read_exif_facts, valid_gps
 from memories.scan.jpeg import read_jpeg_header
-from memories.scan.video import NotAVideo, read_video_facts
+from memories.scan.video import NotAVideo, boxes_fit, read_video_facts
 
 MAX_PIXELS = 400_000_000
 """Larger images are skipped as possible decompression bombs (a 200 MP phone photo still fits)."""
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Pillow logs the oddities of broken files it meets; each such file is reported as skipped
+# with a reason, so its log lines would only be noise on the terminal.
+logging.getLogger("PIL").setLevel(logging.CRITICAL)
 
 HASH_SAMPLE_BYTES = 64 * 1024
 """The content hash covers the size and the first and last 64 KiB: enough to tell real photos
@@ -201,7 +205,9 @@ def _read_image(
         image_format, width, height, animated, facts = _read_with_pillow(file, container)
     if width * height > MAX_PIXELS:
         raise _Unusable(f"too large: {width}x{height} pixels (limit {MAX_PIXELS // 10**6} MP)")
-    if _looks_truncated(image_format, head, tail):
+    if _looks_truncated(image_format, head, tail) or (
+        image_format == "HEIF" and not boxes_fit(file, entry.size)
+    ):
         raise _Unusable(f"truncated {image_format} file (its end is missing)")
     if facts.orientation in (5, 6, 7, 8):
         width, height = height, width
@@ -253,6 +259,8 @@ def _read_video(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) 
         facts = read_video_facts(file, size)
     except NotAVideo as problem:
         raise _Unusable(f"damaged video: {problem}") from None
+    if not boxes_fit(file, size):
+        raise _Unusable("truncated video (its end is missing)")
     sidecar = _read_sidecar(entry)
     taken_at, source = _when_taken(entry, sidecar, facts.created_at, DateSource.QUICKTIME)
     return Photo(

@@ -42,31 +42,45 @@ def read_video_facts(file: BinaryIO, size: int) -> VideoFacts:
     return _parse_moov(moov)
 
 
+def boxes_fit(file: BinaryIO, size: int) -> bool:
+    """Whether the file's top-level boxes end exactly at its end (a cut-off copy does not)."""
+    end = 0
+    for _type, offset, _header_size, box_size in _top_level_boxes(file, size):
+        end = offset + box_size
+    return end == size
+
+
 def _find_top_level_box(file: BinaryIO, size: int, wanted: bytes) -> bytes | None:
-    offset = 0
-    while offset + 8 <= size:
-        file.seek(offset)
-        header = file.read(16)
-        if len(header) < 8:
-            return None
-        box_size, box_type = struct.unpack(">I4s", header[:8])
-        header_size = 8
-        if box_size == 1:
-            if len(header) < 16:
-                return None
-            box_size = struct.unpack(">Q", header[8:16])[0]
-            header_size = 16
-        elif box_size == 0:
-            box_size = size - offset
-        if box_size < header_size:
-            return None
+    for box_type, offset, header_size, box_size in _top_level_boxes(file, size):
         if box_type == wanted:
             if box_size > _MAX_MOOV_BYTES:
                 raise NotAVideo(f"movie header of {box_size} bytes is implausibly large")
             file.seek(offset + header_size)
             return file.read(box_size - header_size)
-        offset += box_size
     return None
+
+
+def _top_level_boxes(file: BinaryIO, size: int) -> Iterator[tuple[bytes, int, int, int]]:
+    """(type, offset, header size, box size) of each top-level box, reading only headers."""
+    offset = 0
+    while offset + 8 <= size:
+        file.seek(offset)
+        header = file.read(16)
+        if len(header) < 8:
+            return
+        box_size, box_type = struct.unpack(">I4s", header[:8])
+        header_size = 8
+        if box_size == 1:
+            if len(header) < 16:
+                return
+            box_size = struct.unpack(">Q", header[8:16])[0]
+            header_size = 16
+        elif box_size == 0:
+            box_size = size - offset
+        if box_size < header_size:
+            return
+        yield box_type, offset, header_size, box_size
+        offset += box_size
 
 
 def _boxes(data: bytes) -> Iterator[tuple[bytes, bytes]]:

@@ -1,0 +1,94 @@
+"""Real-world files from ../shared/devdata (camera EXIF, HEIC, broken files).
+
+Marked `devdata`; skipped when the folder is absent; deselect with `-m "not devdata"`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DEVDATA, snapshot
+
+from memories import pipeline
+from memories.config import Settings
+from memories.model import PhotoKind
+from memories.scan.discover import discover
+
+pytestmark = [
+    pytest.mark.devdata,
+    pytest.mark.skipif(not DEVDATA.is_dir(), reason="../shared/devdata is not present"),
+]
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):
+    settings = Settings(library=tmp_path_factory.mktemp("devdata") / "Memories", workers=2)
+    before = snapshot(DEVDATA)
+    report = pipeline.scan([DEVDATA], settings)
+    assert snapshot(DEVDATA) == before, "scanning changed a file in devdata"
+    photos = {photo.path.relative_to(DEVDATA).as_posix(): photo for photo in
+              pipeline.catalogued_photos(settings)}  # fmt: skip
+    for photo in list(photos.values()):
+        for duplicate in photo.duplicates:
+            photos[duplicate.relative_to(DEVDATA).as_posix()] = photo
+    skipped = {s.path.relative_to(DEVDATA).as_posix(): s.reason for s in report.skipped}
+    return photos, skipped
+
+
+@pytest.fixture(scope="module")
+def photos(scanned):
+    return scanned[0]
+
+
+@pytest.fixture(scope="module")
+def skipped(scanned):
+    return scanned[1]
+
+
+def test_every_media_file_is_a_photo_or_skipped_with_a_reason(photos, skipped):
+    found = {entry.path.relative_to(DEVDATA).as_posix() for entry in discover([DEVDATA]).files}
+    assert set(photos) | set(skipped) == found
+    assert not set(photos) & set(skipped)
+    assert all(reason for reason in skipped.values())
+
+
+def test_broken_files_are_skipped(skipped):
+    for name in ["broken/pillow/truncated_jpeg.jpg", "broken/pillow/truncated_image.png",
+                 "broken/heic/truncated.heic", "broken/heic/corrupted.heic",
+                 "broken/pillow/decompression_bomb.gif", "broken/zero-byte/cool.mp4"]:  # fmt: skip
+        assert name in skipped, name
+
+
+@pytest.mark.parametrize("orientation", range(9))
+def test_every_orientation_gives_the_same_displayed_size(photos, orientation):
+    landscape = photos[f"exif/orientation/Landscape_{orientation}.jpg"]
+    portrait = photos[f"exif/orientation/Portrait_{orientation}.jpg"]
+    assert (landscape.width, landscape.height) == (1800, 1200)
+    assert (portrait.width, portrait.height) == (1200, 1800)
+
+
+def test_gps_outing(photos):
+    outing = [photo for name, photo in photos.items() if name.startswith("exif/jpg/gps/")]
+    assert len(outing) == 9
+    for photo in outing:
+        assert photo.gps == pytest.approx((43.467, 11.882), abs=0.01)
+        assert photo.taken_at.date().isoformat() == "2008-10-22"
+
+
+def test_phone_photo_with_offset(photos):
+    nokia = photos["exif/jpg/mobile/HMD_Nokia_8.3_5G.jpg"]
+    assert nokia.taken_at.isoformat() == "2022-08-14T14:12:31+03:00"
+    assert nokia.gps == pytest.approx((60.1467, 24.9068), abs=1e-3)
+
+
+def test_heic_files_are_read(photos):
+    heic = {name: photo for name, photo in photos.items() if name.startswith("heic/")}
+    assert len(heic) >= 8
+    big = heic["heic/heif_special/200MP.heic"]
+    assert big.width * big.height > 150_000_000
+    assert big.kind is PhotoKind.PHOTO
+
+
+def test_faces_folder_is_all_photos(photos, skipped):
+    faces = [name for name in photos if name.startswith("faces/")]
+    assert len(faces) >= 40
+    assert not [name for name in skipped if name.startswith("faces/")]
