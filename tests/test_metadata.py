@@ -12,6 +12,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
@@ -411,3 +413,50 @@ def test_reading_never_changes_the_file(make_photo):
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     read_photo(path)
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_truncated_video(tiny_video, photos_dir):
+    path = photos_dir / "cut.mp4"
+    path.write_bytes(tiny_video.read_bytes()[:-300])
+    assert "video" in skip_reason(path)
+
+
+def test_truncated_heic(make_photo):
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    path = make_photo("IMG_0001.HEIC", image_format="HEIF", size=(256, 256), color=(1, 2, 3))
+    path.write_bytes(path.read_bytes()[:-100])
+    assert "HEIF" in skip_reason(path)
+
+
+_VALID_JPEG: list[bytes] = []
+
+
+def valid_jpeg() -> bytes:
+    if not _VALID_JPEG:
+        from io import BytesIO
+
+        from conftest import exif_bytes
+
+        buffer = BytesIO()
+        exif = exif_bytes(taken_at="2024:06:14 15:30:12", offset="+02:00", gps=(45.7, 4.8))
+        Image.new("RGB", (48, 32), "teal").save(buffer, "JPEG", exif=exif)
+        _VALID_JPEG.append(buffer.getvalue())
+    return _VALID_JPEG[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    mutations=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
+    cut=st.integers(0, 10_000),
+)
+def test_mutated_jpegs_are_read_or_skipped_for_a_known_reason(tmp_path_factory, mutations, cut):
+    data = bytearray(valid_jpeg())
+    for position, value in mutations:
+        data[position % len(data)] = value
+    path = tmp_path_factory.mktemp("fuzz") / "mutant.jpg"
+    path.write_bytes(bytes(data[: max(1, len(data) - cut % len(data))]))
+    result = read(path)
+    if isinstance(result, Skipped):
+        assert not result.reason.startswith("unreadable ("), result.reason
