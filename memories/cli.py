@@ -24,6 +24,7 @@ from memories import __version__, pipeline
 from memories.config import Settings, load_settings
 from memories.contracts import photo_record, skipped_record
 from memories.errors import ExitStatus, MemoriesError
+from memories.library import LibraryFolder
 from memories.scan.index import ScanReport
 
 app = typer.Typer(
@@ -236,18 +237,20 @@ def _print_scan_report(
     if not quiet:
         console.print(
             f"Scanned {report.found:,} photos and videos in {report.seconds:.1f} s: "
-            f"{report.new:,} new, {report.changed:,} changed, {report.moved:,} moved, "
+            f"{report.new:,} new, {report.changed:,} changed, {report.moved:,} moved or copied, "
             f"{report.unchanged:,} unchanged, {report.removed:,} removed.",
             markup=False,
         )
-        console.print(f"Catalog: {settings.library / '.memories' / 'catalog.sqlite'}", markup=False)
+        console.print(
+            f"Catalog: {_shown(LibraryFolder(settings.library).catalog_path)}", markup=False
+        )
     for warning in report.warnings:
         console.print(f"warning: {warning}", markup=False)
     if report.skipped:
         shown = report.skipped[:_MAX_SKIPPED_SHOWN]
         console.print(f"Skipped {len(report.skipped):,} files:", markup=False)
         for skipped in shown:
-            console.print(f"  {skipped.path}: {skipped.reason}", markup=False)
+            console.print(f"  {_shown(skipped.path)}: {skipped.reason}", markup=False)
         if len(report.skipped) > len(shown):
             console.print(f"  ... and {len(report.skipped) - len(shown):,} more (all in --json)")
     elif report.found == 0:
@@ -255,6 +258,11 @@ def _print_scan_report(
 
 
 _MAX_SKIPPED_SHOWN = 25
+
+
+def _shown(path: Path) -> str:
+    """A path for people: bytes that are not UTF-8 in a file name show as U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -180,3 +181,15 @@ def test_doctor_reports_each_part(tmp_path):
     assert all(check["status"] in ("ok", "missing") for check in checks.values())
     table = run("doctor", "-l", tmp_path / "lib")
     assert "Python" in table.stdout and "ffmpeg" in table.stdout
+
+
+def test_non_utf8_names_print_and_serialise(photos_dir, tmp_path):
+    raw = os.fsencode(photos_dir) + b"/caf\xe9.jpg"
+    with open(raw, "wb"):
+        pass  # empty: skipped, so its name is printed
+    result = run("scan", photos_dir, "-l", tmp_path / "lib")
+    assert result.exit_code == 1
+    assert "caf\ufffd.jpg: empty file (0 bytes)" in result.stdout
+    as_json = run("scan", photos_dir, "-l", tmp_path / "lib", "--json")
+    [record] = json.loads(as_json.stdout)
+    assert os.fsencode(record["path"]) == raw

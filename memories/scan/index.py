@@ -61,6 +61,8 @@ def scan_folders(
         roots, exclude=exclude, on_found=progress and (lambda n: progress(FINDING, n, None))
     )
     report.found = len(found.files)
+    if progress:
+        progress(FINDING, report.found, report.found)
     last_seen = catalog.file_states(roots)
     to_read = [e for e in found.files if not _unchanged(last_seen.get(e.path), e)]
     report.unchanged = report.found - len(to_read)
@@ -78,6 +80,7 @@ def scan_folders(
             report.moved += 1
         else:
             report.new += 1
+            known_contents.add(result.content_hash)  # later copies in this run are not new
         if len(batch) >= _COMMIT_EVERY:
             _commit(catalog, batch)
         if progress:
