@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,6 +22,7 @@ from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
 from memories.scan.dates import date_from_filename, from_mtime, from_timestamp_utc
 from memories.scan.exif import ExifFacts, facts_from_tags, read_exif_facts, valid_gps
 from memories.scan.jpeg import read_jpeg_header
+from memories.scan.kinds import image_kind
 from memories.scan.video import NotAVideo, boxes_fit, read_video_facts
 
 MAX_PIXELS = 400_000_000
@@ -38,61 +38,6 @@ apart (the head holds EXIF and the first image data), and cheap on a library of 
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _QUICKTIME_FIRST_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
-_SCREENSHOT_NAME = re.compile(
-    r"screen ?shot|screen_?capture|bildschirmfoto|capture d.(?:e|é)cran|captura de pantalla|"
-    r"schermafbeelding|スクリーンショット",
-    re.IGNORECASE,
-)
-# (short side, long side) of common phone, tablet and monitor screens.
-_SCREEN_SIZES = {
-    (640, 1136),
-    (720, 1280),
-    (720, 1600),
-    (750, 1334),
-    (828, 1792),
-    (1080, 1920),
-    (1080, 2220),
-    (1080, 2280),
-    (1080, 2340),
-    (1080, 2400),
-    (1125, 2436),
-    (1170, 2532),
-    (1179, 2556),
-    (1206, 2622),
-    (1242, 2208),
-    (1242, 2688),
-    (1284, 2778),
-    (1290, 2796),
-    (1320, 2868),
-    (1344, 2992),
-    (1440, 2560),
-    (1440, 3040),
-    (1440, 3120),
-    (1440, 3200),
-    (1536, 2048),
-    (1620, 2160),
-    (1640, 2360),
-    (1668, 2224),
-    (1668, 2388),
-    (2048, 2732),
-    (1200, 1920),
-    (1600, 2560),
-    (768, 1024),
-    (768, 1366),
-    (800, 1280),
-    (900, 1440),
-    (900, 1600),
-    (1050, 1680),
-    (1117, 1728),
-    (1440, 3440),
-    (1664, 2560),
-    (1800, 2880),
-    (1964, 3024),
-    (2160, 3840),
-    (2234, 3456),
-    (2880, 5120),
-}
-_SMALLEST_PHOTO_EDGE = 320
 _heif_ready = False
 
 
@@ -217,7 +162,7 @@ def _read_image(
         path=entry.path,
         content_hash=content_hash,
         format=image_format,
-        kind=_image_kind(entry.path.name, image_format, width, height, facts.camera, animated),
+        kind=image_kind(entry.path.name, image_format, width, height, facts.camera, animated),
         width=width,
         height=height,
         orientation=facts.orientation,
@@ -357,18 +302,3 @@ def _number(value: object) -> float | None:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-
-
-def _image_kind(
-    name: str, image_format: str, width: int, height: int, camera: str | None, animated: bool
-) -> PhotoKind:
-    if animated:
-        return PhotoKind.OTHER
-    if camera:
-        return PhotoKind.PHOTO
-    screen_sized = (min(width, height), max(width, height)) in _SCREEN_SIZES
-    if _SCREENSHOT_NAME.search(name) or (image_format == "PNG" and screen_sized):
-        return PhotoKind.SCREENSHOT
-    if max(width, height) < _SMALLEST_PHOTO_EDGE:
-        return PhotoKind.OTHER
-    return PhotoKind.PHOTO
