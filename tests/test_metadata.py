@@ -460,3 +460,14 @@ def test_mutated_jpegs_are_read_or_skipped_for_a_known_reason(tmp_path_factory, 
     result = read(path)
     if isinstance(result, Skipped):
         assert not result.reason.startswith("unreadable ("), result.reason
+
+
+@pytest.mark.parametrize(
+    "content", ['{"photoTakenTime": 5, "geoData": []}', "[1, 2]", "{not json", '{"geoData": {}}']
+)
+def test_a_strange_sidecar_never_loses_the_photo(make_photo, content):
+    path = make_photo("holiday.jpg", exif=False)
+    sidecar = path.with_name("holiday.jpg.json")
+    sidecar.write_text(content)
+    photo = read_photo(path, sidecar)
+    assert (photo.taken_at_source, photo.gps) == (DateSource.MTIME, None)

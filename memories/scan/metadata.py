@@ -7,22 +7,21 @@ a file it cannot use comes back as `Skipped` with a one-line reason.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
 from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
-from memories.scan.dates import date_from_filename, from_mtime, from_timestamp_utc
-from memories.scan.exif import ExifFacts, facts_from_tags, read_exif_facts, valid_gps
+from memories.scan.dates import date_from_filename, from_mtime
+from memories.scan.exif import ExifFacts, facts_from_tags, read_exif_facts
 from memories.scan.jpeg import read_jpeg_header
 from memories.scan.kinds import image_kind
+from memories.scan.takeout import TakeoutFacts, read_takeout_sidecar
 from memories.scan.video import NotAVideo, boxes_fit, read_video_facts
 
 MAX_PIXELS = 400_000_000
@@ -106,7 +105,7 @@ def _read_open_file(entry: FileEntry, file: BinaryIO) -> Photo:
     file.seek(0)
     if container == "VIDEO":
         return _read_video(entry, file, size, content_hash)
-    return _read_image(entry, file, head, tail, content_hash)
+    return _read_image(entry, file, container, head, tail, content_hash)
 
 
 def _content_hash(size: int, head: bytes, tail: bytes) -> str:
@@ -139,9 +138,8 @@ def _sniff(head: bytes) -> str | None:
 
 
 def _read_image(
-    entry: FileEntry, file: BinaryIO, head: bytes, tail: bytes, content_hash: str
+    entry: FileEntry, file: BinaryIO, container: str, head: bytes, tail: bytes, content_hash: str
 ) -> Photo:
-    container = _sniff(head)
     header = read_jpeg_header(head) if container == "JPEG" else None
     if header is not None:
         image_format, width, height, animated = "JPEG", header.width, header.height, False
@@ -156,7 +154,7 @@ def _read_image(
         raise _Unusable(f"truncated {image_format} file (its end is missing)")
     if facts.orientation in (5, 6, 7, 8):
         width, height = height, width
-    sidecar = _read_sidecar(entry)
+    sidecar = read_takeout_sidecar(entry.sidecar)
     taken_at, source = _when_taken(entry, sidecar, facts.taken_at, DateSource.EXIF)
     return Photo(
         path=entry.path,
@@ -168,14 +166,12 @@ def _read_image(
         orientation=facts.orientation,
         taken_at=taken_at,
         taken_at_source=source,
-        gps=facts.gps or _sidecar_gps(sidecar),
+        gps=facts.gps or sidecar.gps,
         camera=facts.camera,
     )
 
 
-def _read_with_pillow(
-    file: BinaryIO, container: str | None
-) -> tuple[str, int, int, bool, ExifFacts]:
+def _read_with_pillow(file: BinaryIO, container: str) -> tuple[str, int, int, bool, ExifFacts]:
     """Format, stored size, animation and EXIF of any image Pillow (or pillow-heif) opens."""
     if container == "HEIF":
         _enable_heif()
@@ -206,7 +202,7 @@ def _read_video(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) 
         raise _Unusable(f"damaged video: {problem}") from None
     if not boxes_fit(file, size):
         raise _Unusable("truncated video (its end is missing)")
-    sidecar = _read_sidecar(entry)
+    sidecar = read_takeout_sidecar(entry.sidecar)
     taken_at, source = _when_taken(entry, sidecar, facts.created_at, DateSource.QUICKTIME)
     return Photo(
         path=entry.path,
@@ -218,7 +214,7 @@ def _read_video(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) 
         orientation=facts.orientation,
         taken_at=taken_at,
         taken_at_source=source,
-        gps=facts.gps or _sidecar_gps(sidecar),
+        gps=facts.gps or sidecar.gps,
         camera=None,
         duration=facts.duration,
     )
@@ -261,44 +257,13 @@ def _looks_truncated(image_format: str | None, head: bytes, tail: bytes) -> bool
 
 
 def _when_taken(
-    entry: FileEntry, sidecar: dict, own_date: datetime | None, own_source: DateSource
+    entry: FileEntry, sidecar: TakeoutFacts, own_date: datetime | None, own_source: DateSource
 ) -> tuple[datetime, DateSource]:
     """The file's own date, else the name's, else a Takeout sidecar's, else the mtime (a guess)."""
     if own_date:
         return own_date, own_source
     if named := date_from_filename(entry.path.name):
         return named, DateSource.FILENAME
-    timestamp = _number(sidecar.get("photoTakenTime", {}).get("timestamp"))
-    if sidecar_date := from_timestamp_utc(timestamp or 0):
-        return sidecar_date, DateSource.SIDECAR
+    if sidecar.taken_at:
+        return sidecar.taken_at, DateSource.SIDECAR
     return from_mtime(entry.mtime_ns), DateSource.MTIME
-
-
-def _sidecar_gps(sidecar: dict) -> tuple[float, float] | None:
-    for key in ("geoData", "geoDataExif"):
-        geo = sidecar.get(key) or {}
-        latitude, longitude = _number(geo.get("latitude")), _number(geo.get("longitude"))
-        if (
-            latitude is not None
-            and longitude is not None
-            and (point := valid_gps(latitude, longitude))
-        ):
-            return point
-    return None
-
-
-def _read_sidecar(entry: FileEntry) -> dict:
-    if entry.sidecar is None:
-        return {}
-    try:
-        data = json.loads(Path(entry.sidecar).read_bytes()[:1_000_000])
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _number(value: object) -> float | None:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
