@@ -45,7 +45,8 @@ def parse_exif_datetime(
     if not match:
         return None
     try:
-        taken_at = datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        taken_at = datetime(year, month, day, hour, minute, second)
     except ValueError:  # 0000:00:00 00:00:00, month 13, ...
         return None
     if taken_at.year < 1800:
