@@ -16,36 +16,17 @@ def names(found) -> list[str]:
     return [entry.path.name for entry in found.files]
 
 
-def test_media_by_extension_any_case_recursively(make_photo, photos_dir):
-    for name in [
-        "a.jpg",
-        "b.JPEG",
-        "c.Png",
-        "d.HEIC",
-        "e.webp",
-        "f.tif",
-        "g.gif",
-        "h.MP4",
-        "i.mov",
-        "j.m4v",
-    ]:
-        (photos_dir / "2024" / "june").mkdir(parents=True, exist_ok=True)
+MEDIA_NAMES = "a.jpg b.JPEG c.Png d.HEIC e.webp f.tif g.gif h.MP4 i.mov j.m4v k.mpo".split()
+
+
+def test_media_by_extension_any_case_recursively(photos_dir):
+    (photos_dir / "2024" / "june").mkdir(parents=True)
+    for name in MEDIA_NAMES:
         (photos_dir / "2024" / "june" / name).write_bytes(b"x")
     (photos_dir / "notes.txt").write_text("not media")
     (photos_dir / "IMG_1.jpg.xmp").write_text("sidecar")
     found = discover([photos_dir])
-    assert sorted(names(found)) == [
-        "a.jpg",
-        "b.JPEG",
-        "c.Png",
-        "d.HEIC",
-        "e.webp",
-        "f.tif",
-        "g.gif",
-        "h.MP4",
-        "i.mov",
-        "j.m4v",
-    ]
+    assert sorted(names(found)) == MEDIA_NAMES
     assert found.skipped == []
 
 

@@ -228,22 +228,20 @@ def _ffmpeg(*args: str) -> None:
     )
 
 
+def remux(source: Path, target: Path, *options: str, rotation: int = 0) -> Path:
+    """Copy a video's streams into `target` with new metadata `options` and display rotation."""
+    turn = ["-display_rotation", str(rotation)] if rotation else []
+    _ffmpeg(*turn, "-i", str(source), "-c", "copy", *options, str(target))
+    return target
+
+
 @pytest.fixture(scope="module")
 def tiny_video(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("video") / "source.mp4"
-    _ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=red:s=64x48:d=1.5:r=10",
-        "-c:v",
-        "libx264",
-        "-pix_fmt",
-        "yuv420p",
-        "-metadata",
-        "creation_time=2024-06-14T13:30:12Z",
-        str(path),
-    )
+    color = "color=c=red:s=64x48:d=1.5:r=10"
+    encode = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
+    dated = ["-metadata", "creation_time=2024-06-14T13:30:12Z"]
+    _ffmpeg("-f", "lavfi", "-i", color, *encode, *dated, str(path))
     return path
 
 
@@ -257,56 +255,28 @@ def test_mp4_date_and_duration(tiny_video):
 
 
 def test_mov_rotation_and_place(tiny_video, photos_dir):
-    path = photos_dir / "clip.MOV"
-    _ffmpeg(
-        "-display_rotation",
-        "90",
-        "-i",
-        str(tiny_video),
-        "-c",
-        "copy",
-        "-metadata",
-        "location=+35.0116+135.7681/",
-        str(path),
-    )
+    location = "location=+35.0116+135.7681/"
+    path = remux(tiny_video, photos_dir / "clip.MOV", "-metadata", location, rotation=90)
     video = read_photo(path)
     assert (video.width, video.height, video.orientation) == (48, 64, 8)
     assert video.gps == (35.0116, 135.7681)
 
 
 def test_iphone_local_creation_date_and_location(tiny_video, photos_dir):
-    path = photos_dir / "IMG_0002.MOV"
-    _ffmpeg(
-        "-i",
-        str(tiny_video),
-        "-c",
-        "copy",
-        "-movflags",
-        "use_metadata_tags",
-        "-metadata",
-        "com.apple.quicktime.creationdate=2024-06-14T15:30:12+0200",
-        "-metadata",
-        "com.apple.quicktime.location.ISO6709=+45.7640+004.8357+170.000/",
-        str(path),
-    )
+    apple = "com.apple.quicktime."
+    path = remux(
+        tiny_video, photos_dir / "IMG_0002.MOV", "-movflags", "use_metadata_tags",
+        "-metadata", f"{apple}creationdate=2024-06-14T15:30:12+0200",
+        "-metadata", f"{apple}location.ISO6709=+45.7640+004.8357+170.000/",
+    )  # fmt: skip
     video = read_photo(path)
     assert video.taken_at.isoformat() == "2024-06-14T15:30:12+02:00"
     assert video.gps == (45.764, 4.8357)
 
 
 def test_video_without_date_uses_its_name(tiny_video, photos_dir):
-    path = photos_dir / "VID_20230102_030405.mp4"
-    _ffmpeg(
-        "-i",
-        str(tiny_video),
-        "-c",
-        "copy",
-        "-map_metadata",
-        "-1",
-        "-metadata",
-        "creation_time=1904-01-01T00:00:00Z",
-        str(path),
-    )
+    no_date = ["-map_metadata", "-1", "-metadata", "creation_time=1904-01-01T00:00:00Z"]
+    path = remux(tiny_video, photos_dir / "VID_20230102_030405.mp4", *no_date)
     video = read_photo(path)
     assert video.taken_at == datetime(2023, 1, 2, 3, 4, 5)
     assert video.taken_at_source is DateSource.FILENAME
