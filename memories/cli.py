@@ -25,6 +25,7 @@ from memories.contracts import photo_record, skipped_record
 from memories.errors import ExitStatus, MemoriesError
 from memories.library import LibraryFolder
 from memories.scan.index import ScanReport
+from memories.scan.overview import Overview, overview
 
 app = typer.Typer(
     name="memories",
@@ -149,12 +150,14 @@ def scan(
     settings = _settings(library=library, workers=workers)
     with _progress_display(enabled=not quiet) as progress:
         report = pipeline.scan(photos, settings, wait=wait, progress=progress)
+    catalogued = [] if quiet and not as_json else pipeline.catalogued_photos(settings, photos)
     if as_json:
-        records = [photo_record(photo) for photo in pipeline.catalogued_photos(settings, photos)]
+        records = [photo_record(photo) for photo in catalogued]
         records += [skipped_record(skipped) for skipped in report.skipped]
         records.sort(key=lambda record: record["path"])
         print(json.dumps(records, indent=2))
-    _print_scan_report(report, settings, console=_stderr() if as_json else _stdout(), quiet=quiet)
+    console = _stderr() if as_json else _stdout()
+    _print_scan_report(report, overview(catalogued), settings, console=console, quiet=quiet)
     raise typer.Exit(report.exit_status)
 
 
@@ -231,7 +234,7 @@ class _progress_display:
 
 
 def _print_scan_report(
-    report: ScanReport, settings: Settings, *, console: Console, quiet: bool
+    report: ScanReport, seen: Overview, settings: Settings, *, console: Console, quiet: bool
 ) -> None:
     if not quiet:
         console.print(
@@ -240,6 +243,8 @@ def _print_scan_report(
             f"{report.unchanged:,} unchanged, {report.removed:,} removed.",
             markup=False,
         )
+        if seen.count:
+            console.print(_describe(seen), markup=False)
         console.print(
             f"Catalog: {_shown(LibraryFolder(settings.library).catalog_path)}", markup=False
         )
@@ -257,6 +262,20 @@ def _print_scan_report(
 
 
 _MAX_SKIPPED_SHOWN = 25
+
+
+def _describe(seen: Overview) -> str:
+    """`28 in these folders, taken 24 Dec 2022 to 20 Aug 2024: 27 photos, 1 screenshot; ...`"""
+    kinds = ", ".join(
+        f"{count:,} {kind.value}{'s' if count > 1 else ''}" for kind, count in seen.kinds.items()
+    )
+    span = ""
+    if seen.first and seen.last:
+        span = f", taken {seen.first:%-d %b %Y} to {seen.last:%-d %b %Y}"
+    line = f"{seen.count:,} in these folders{span}: {kinds}; {seen.with_place:,} with a place"
+    if seen.dated_by_file_time:
+        line += f"; {seen.dated_by_file_time:,} dated only by file time (a guess)"
+    return line + "."
 
 
 def _shown(path: Path) -> str:

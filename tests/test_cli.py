@@ -62,11 +62,17 @@ def test_help_does_not_import_heavy_modules():
 
 
 def test_scan_prints_a_summary(make_photo, photos_dir, tmp_path):
-    make_photo("a.jpg")
+    make_photo("a.jpg", size=(640, 480), taken_at="2023:12:24 19:00:00", gps=(45.7, 4.8))
+    make_photo("b.png", size=(1170, 2532), exif=False)
+    os.utime(photos_dir / "b.png", (1_700_000_000, 1_700_000_000))
     result = run("scan", photos_dir, "--library", tmp_path / "lib")
     assert result.exit_code == 0, result.output
-    assert "Scanned 1 photos and videos" in result.stdout
-    assert "1 new" in result.stdout
+    assert "Scanned 2 photos and videos" in result.stdout
+    assert "2 new" in result.stdout
+    assert (
+        "2 in these folders, taken 24 Dec 2023 to 24 Dec 2023: 1 photo, 1 screenshot; "
+        "1 with a place; 1 dated only by file time (a guess)." in result.stdout
+    )
 
 
 def test_scan_json_follows_the_contract(make_photo, photos_dir, tmp_path):
