@@ -133,13 +133,17 @@ class Catalog:
 
     # Files -------------------------------------------------------------------------------
 
-    def file_states(self, roots: Sequence[Path]) -> dict[Path, FileState]:
-        """How every catalogued file under `roots` was when last read."""
+    def file_states(self, roots: Sequence[Path]) -> dict[str, FileState]:
+        """How every catalogued file under `roots` was when last read, by path as a string
+        (cheaper than Path objects when a nightly scan compares a whole library)."""
         where, params = _under(roots)
         rows = self._db.execute(
             f"SELECT path, size, mtime_ns, error IS NULL FROM files WHERE {where}", params
         )
-        return {_path(raw): FileState(size, mtime_ns, bool(ok)) for raw, size, mtime_ns, ok in rows}
+        return {
+            os.fsdecode(raw): FileState(size, mtime_ns, bool(ok))
+            for raw, size, mtime_ns, ok in rows
+        }
 
     def content_hashes(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT content_hash FROM photos")}

@@ -104,7 +104,7 @@ def _walk(
         except OSError as error:
             skipped.append(Skipped(folder, f"folder cannot be read: {error.strerror or error}"))
             continue
-        names = {entry.name for entry in entries}
+        sidecar_names = {entry.name for entry in entries if entry.name.endswith(".json")}
         for entry in entries:
             if entry.name.startswith("."):
                 continue
@@ -125,7 +125,8 @@ def _walk(
             except OSError as error:
                 skipped.append(Skipped(path, f"cannot be read: {error.strerror or error}"))
                 continue
-            add(FileEntry(path, stat.st_size, stat.st_mtime_ns, _sidecar_for(path, names)))
+            sidecar = _sidecar_for(path, sidecar_names) if sidecar_names else None
+            add(FileEntry(path, stat.st_size, stat.st_mtime_ns, sidecar))
 
 
 def _folder_id(folder: Path) -> tuple[int, int]:

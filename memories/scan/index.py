@@ -64,14 +64,14 @@ def scan_folders(
     if progress:
         progress(FINDING, report.found, report.found)
     last_seen = catalog.file_states(roots)
-    to_read = [e for e in found.files if not _unchanged(last_seen.get(e.path), e)]
+    to_read = [e for e in found.files if not _unchanged(last_seen.get(str(e.path)), e)]
     report.unchanged = report.found - len(to_read)
     known_contents = catalog.content_hashes() if to_read else set()
 
     batch: list[tuple[FileEntry, Photo | Skipped]] = []
     for done, (entry, result) in enumerate(_read_all(to_read, workers), start=1):
         batch.append((entry, result))
-        before = last_seen.get(entry.path)
+        before = last_seen.get(str(entry.path))
         if before is not None and before.usable:
             report.changed += 1
         elif isinstance(result, Skipped):
@@ -87,7 +87,7 @@ def scan_folders(
             progress(READING, done, len(to_read))
     _commit(catalog, batch)
 
-    gone = set(last_seen) - {entry.path for entry in found.files}
+    gone = {Path(path) for path in set(last_seen) - {str(entry.path) for entry in found.files}}
     gone -= _files_under_empty_roots(roots, gone, found.files, report.warnings)
     if gone:
         with catalog.transaction():
