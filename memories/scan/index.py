@@ -71,16 +71,7 @@ def scan_folders(
     batch: list[tuple[FileEntry, Photo | Skipped]] = []
     for done, (entry, result) in enumerate(_read_all(to_read, workers), start=1):
         batch.append((entry, result))
-        before = last_seen.get(str(entry.path))
-        if before is not None and before.usable:
-            report.changed += 1
-        elif isinstance(result, Skipped):
-            pass  # listed among the skipped, new or not
-        elif result.content_hash in known_contents:
-            report.moved += 1
-        else:
-            report.new += 1
-            known_contents.add(result.content_hash)  # later copies in this run are not new
+        _tally(report, last_seen.get(str(entry.path)), result, known_contents)
         if len(batch) >= _COMMIT_EVERY:
             _commit(catalog, batch)
         if progress:
@@ -96,6 +87,21 @@ def scan_folders(
     report.skipped = sorted(found.skipped + catalog.skipped(roots), key=lambda s: s.path)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _tally(
+    report: ScanReport, before: FileState | None, result: Photo | Skipped, known: set[str]
+) -> None:
+    """Count a file just read as changed, moved (its content was known), or new."""
+    if before is not None and before.usable:
+        report.changed += 1
+    elif isinstance(result, Skipped):
+        return  # listed among the skipped, new or not
+    elif result.content_hash in known:
+        report.moved += 1
+    else:
+        report.new += 1
+        known.add(result.content_hash)  # later copies in this same run are not new
 
 
 def _unchanged(before: FileState | None, entry: FileEntry) -> bool:
