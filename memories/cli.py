@@ -148,7 +148,7 @@ def scan(
     that cannot be used are listed with the reason and the exit code is 1.
     """
     settings = _settings(library=library, workers=workers)
-    with _progress_display(enabled=not quiet) as progress:
+    with _ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.scan(photos, settings, wait=wait, progress=progress)
     catalogued = [] if quiet and not as_json else pipeline.catalogued_photos(settings, photos)
     if as_json:
@@ -197,7 +197,7 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class _progress_display:
+class _ProgressDisplay:
     """A Rich progress bar per stage on stderr, shown only on a terminal; the core calls it."""
 
     def __init__(self, *, enabled: bool) -> None:
