@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import os
-import signal
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from memories.catalog import Catalog, FileState
 from memories.errors import ExitStatus
 from memories.model import FileEntry, Photo, ProgressCallback, Skipped
+from memories.parallel import map_in_batches
 from memories.scan.discover import discover
 from memories.scan.metadata import read_many
 
 FINDING = "Finding photos"
 READING = "Reading photos"
-_PARALLEL_FROM = 64
-"""Fewer files than this are read in-process: starting workers would cost more than it saves."""
 _COMMIT_EVERY = 500
 
 
@@ -69,7 +66,7 @@ def scan_folders(
     known_contents = catalog.content_hashes() if to_read else set()
 
     batch: list[tuple[FileEntry, Photo | Skipped]] = []
-    for done, (entry, result) in enumerate(_read_all(to_read, workers), start=1):
+    for done, (entry, result) in enumerate(map_in_batches(read_many, to_read, workers), start=1):
         batch.append((entry, result))
         _tally(report, last_seen.get(str(entry.path)), result, known_contents)
         if len(batch) >= _COMMIT_EVERY:
@@ -113,29 +110,6 @@ def _commit(catalog: Catalog, batch: list[tuple[FileEntry, Photo | Skipped]]) ->
         with catalog.transaction():
             catalog.record(batch)
         batch.clear()
-
-
-def _read_all(
-    entries: list[FileEntry], workers: int
-) -> Iterator[tuple[FileEntry, Photo | Skipped]]:
-    """Read files in batches, in worker processes when there are enough, yielding in order."""
-    batch_size = max(8, min(128, len(entries) // (workers * 4) or 1))
-    batches = [entries[start : start + batch_size] for start in range(0, len(entries), batch_size)]
-    if workers <= 1 or len(entries) < _PARALLEL_FROM:
-        for batch in batches:
-            yield from zip(batch, read_many(batch), strict=True)
-        return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
-    try:
-        for batch, results in zip(batches, pool.map(read_many, batches), strict=True):
-            yield from zip(batch, results, strict=True)
-    finally:
-        # On Ctrl-C, drop queued work instead of finishing the whole library first.
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _leave_interrupts_to_parent() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _files_under_empty_roots(

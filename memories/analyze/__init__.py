@@ -1,0 +1,1 @@
+"""What photos show and where they were taken: quality, places (and later faces)."""
