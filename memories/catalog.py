@@ -16,10 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from memories.errors import CatalogError
-from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
+from memories.errors import CatalogError, UnreadablePhoto
+from memories.model import DateSource, FileEntry, Photo, PhotoKind, Quality, Skipped
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -47,6 +47,24 @@ _MIGRATIONS: tuple[str, ...] = (
         CHECK ((content_hash IS NULL) <> (error IS NULL))
     );
     CREATE INDEX files_by_content_hash ON files (content_hash);
+    """,
+    # 1 -> 2: what analysis learnt about each photo, and the opt-in online geocoder's answers
+    """
+    CREATE TABLE quality (
+        content_hash TEXT PRIMARY KEY REFERENCES photos (content_hash) ON DELETE CASCADE,
+        sharpness REAL,
+        brightness REAL,
+        clipped REAL,
+        dhash INTEGER,
+        error TEXT
+    );
+    CREATE TABLE geocode_cache (
+        provider TEXT NOT NULL,
+        latitude REAL NOT NULL,
+        longitude REAL NOT NULL,
+        place TEXT,
+        PRIMARY KEY (provider, latitude, longitude)
+    );
     """,
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
@@ -210,6 +228,61 @@ class Catalog:
 
     def photo_count(self) -> int:
         return self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
+
+    # Analysis ----------------------------------------------------------------------------
+
+    def unmeasured(self, photos: Iterable[Photo]) -> list[Photo]:
+        """The still photos among `photos` whose quality was never measured."""
+        measured = {row[0] for row in self._db.execute("SELECT content_hash FROM quality")}
+        return [
+            photo
+            for photo in photos
+            if photo.content_hash not in measured and photo.kind is not PhotoKind.VIDEO
+        ]
+
+    def record_quality(self, results: Iterable[tuple[Photo, Quality | UnreadablePhoto]]) -> None:
+        """Store measurements (or why a photo could not be decoded); call in a transaction."""
+        for photo, result in results:
+            values: tuple[float | int | str | None, ...]
+            if isinstance(result, Quality):
+                values = (result.sharpness, result.brightness, result.clipped,
+                          _signed_64(result.dhash), None)  # fmt: skip
+            else:
+                values = (None, None, None, None, result.reason)
+            self._db.execute(
+                "INSERT OR REPLACE INTO quality VALUES (?, ?, ?, ?, ?, ?)",
+                (photo.content_hash, *values),
+            )
+
+    def qualities(self) -> dict[str, Quality | str]:
+        """Each measured photo's quality, or the reason it could not be decoded."""
+        found: dict[str, Quality | str] = {}
+        for content_hash, sharpness, brightness, clipped, dhash, error in self._db.execute(
+            "SELECT content_hash, sharpness, brightness, clipped, dhash, error FROM quality"
+        ):
+            found[content_hash] = error or Quality(
+                sharpness, brightness, clipped, dhash & 0xFFFF_FFFF_FFFF_FFFF
+            )
+        return found
+
+    def cached_place(self, provider: str, point: tuple[float, float]) -> str | None:
+        row = self._db.execute(
+            "SELECT place FROM geocode_cache WHERE provider = ? AND latitude = ? AND longitude = ?",
+            (provider, *point),
+        ).fetchone()
+        return row[0] if row else None
+
+    def cache_place(self, provider: str, point: tuple[float, float], place_json: str) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO geocode_cache VALUES (?, ?, ?, ?)",
+                (provider, *point, place_json),
+            )
+
+
+def _signed_64(value: int) -> int:
+    """SQLite integers are signed 64-bit."""
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 def _split_sql(script: str) -> list[str]:

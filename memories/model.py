@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +64,27 @@ class Photo:
     """Seconds, for videos."""
     duplicates: tuple[Path, ...] = ()
     """Other paths holding exactly the same file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quality:
+    """How good a photo looks, measured on a 256-pixel grey preview of it."""
+
+    sharpness: float
+    """Variance of the Laplacian: low for blurred or shaken shots."""
+    brightness: float
+    """Mean luminance, 0 (black) to 1 (white)."""
+    clipped: float
+    """Share of pixels crushed to black or blown to white."""
+    dhash: int
+    """64-bit difference hash: near-duplicates differ in a few bits."""
+
+    @property
+    def score(self) -> float:
+        """0 (unusable) to 1 (sharp and well exposed)."""
+        sharp = min(1.0, math.log1p(self.sharpness) / math.log1p(400))
+        exposure = 1.0 - min(1.0, abs(self.brightness - 0.45) * 1.6) * 0.6 - self.clipped
+        return max(0.0, sharp * max(0.0, exposure))
 
 
 @dataclass(frozen=True, slots=True)

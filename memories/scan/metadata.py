@@ -174,7 +174,7 @@ def _read_image(
 def _read_with_pillow(file: BinaryIO, container: str) -> tuple[str, int, int, bool, ExifFacts]:
     """Format, stored size, animation and EXIF of any image Pillow (or pillow-heif) opens."""
     if container == "HEIF":
-        _enable_heif()
+        enable_heif()
     try:
         image = Image.open(file)
     except Image.DecompressionBombError:
@@ -220,7 +220,8 @@ def _read_video(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) 
     )
 
 
-def _enable_heif() -> None:
+def enable_heif() -> None:
+    """Let Pillow open HEIC/HEIF (pillow-heif), once per process."""
     global _heif_ready
     if not _heif_ready:
         from pillow_heif import register_heif_opener
