@@ -232,12 +232,12 @@ class Catalog:
     # Analysis ----------------------------------------------------------------------------
 
     def unmeasured(self, photos: Iterable[Photo]) -> list[Photo]:
-        """The still photos among `photos` whose quality was never measured."""
+        """The photos (not videos or screenshots) whose quality was never measured."""
         measured = {row[0] for row in self._db.execute("SELECT content_hash FROM quality")}
         return [
             photo
             for photo in photos
-            if photo.content_hash not in measured and photo.kind is not PhotoKind.VIDEO
+            if photo.content_hash not in measured and photo.kind is PhotoKind.PHOTO
         ]
 
     def record_quality(self, results: Iterable[tuple[Photo, Quality | UnreadablePhoto]]) -> None:

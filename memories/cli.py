@@ -10,6 +10,7 @@ import json
 import os
 import signal
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,9 +22,10 @@ from rich.table import Table
 
 from memories import __version__, pipeline
 from memories.config import Settings, load_settings
-from memories.contracts import photo_record, skipped_record
+from memories.contracts import event_record, memory_record, photo_record, skipped_record
 from memories.errors import ExitStatus, MemoriesError
 from memories.library import LibraryFolder
+from memories.model import Memory, MemoryKind
 from memories.scan.index import ScanReport
 from memories.scan.overview import Overview, overview
 
@@ -65,6 +67,19 @@ WorkersOption = Annotated[
 ]
 WaitOption = Annotated[
     bool, typer.Option("--wait", help="Wait for another run on the library to finish.")
+]
+
+TodayOption = Annotated[
+    datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        help="The day to plan for ('on this day', years in review) [default: today].",
+        show_default=False,
+    ),
+]
+KindOption = Annotated[
+    list[MemoryKind] | None,
+    typer.Option("--kind", "-k", help="Only memories of this kind (repeatable)."),
 ]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
@@ -161,6 +176,143 @@ def scan(
     raise typer.Exit(report.exit_status)
 
 
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  memories build ~/Pictures\n\n"
+        "  memories build ~/Pictures --quiet   (from cron)\n\n"
+        "  memories build ~/Pictures --kind trip --kind on_this_day --today 2025-06-14"
+    )
+)
+@_reports_errors
+def build(
+    photos: Annotated[
+        list[Path],
+        typer.Argument(help="Folders (or single files) of photos and videos.", metavar="PHOTOS..."),
+    ],
+    library: LibraryOption = None,
+    today: TodayOption = None,
+    kind: KindOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    workers: WorkersOption = None,
+    wait: WaitOption = False,
+) -> None:
+    """Scan the photos, analyse what is new, and plan the memories.
+
+    Re-runs only read new and changed photos. Exit code 1 when some files were skipped.
+    """
+    settings = _settings(library=library, workers=workers)
+    _announce_network_use(settings, quiet=quiet)
+    with _ProgressDisplay(enabled=not quiet) as progress:
+        report = pipeline.build(
+            photos, settings, today=_day(today), kinds=_kinds(kind), wait=wait, progress=progress
+        )
+    assert report.plan is not None
+    memories = report.plan.memories
+    if as_json:
+        print(json.dumps([memory_record(memory) for memory in memories], indent=2))
+    console = _stderr() if as_json else _stdout()
+    catalogued = [] if quiet else pipeline.catalogued_photos(settings, photos)
+    _print_scan_report(report.scan, overview(catalogued), settings, console=console, quiet=quiet)
+    for skipped in report.undecodable:
+        console.print(f"  {_shown(skipped.path)}: {skipped.reason}", markup=False)
+    if not quiet:
+        _print_plan_summary(report.plan, console)
+        if not as_json:
+            _print_memories(memories, console)
+    status = report.scan.exit_status
+    if report.undecodable and status is ExitStatus.OK:
+        status = ExitStatus.SKIPPED
+    raise typer.Exit(status)
+
+
+@app.command(
+    name="list",
+    epilog=(
+        "Examples:\n\n"
+        "  memories list\n\n"
+        "  memories list --kind trip --json\n\n"
+        "  memories list --today 2025-06-14 --kind on_this_day"
+    ),
+)
+@_reports_errors
+def list_memories(
+    library: LibraryOption = None,
+    today: TodayOption = None,
+    kind: KindOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the memories planned from the catalog, newest first."""
+    settings = _settings(library=library)
+    _announce_network_use(settings, quiet=as_json)
+    memories = pipeline.plan(settings, today=_day(today), kinds=_kinds(kind)).memories
+    if as_json:
+        print(json.dumps([memory_record(memory) for memory in memories], indent=2))
+    else:
+        _print_memories(memories, _stdout())
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  memories show 2024-04-03-trip-kyoto\n\n"
+        "  memories show 2024-in-review --json"
+    )
+)
+@_reports_errors
+def show(
+    memory_id: Annotated[
+        str, typer.Argument(help="A memory's id, from `memories list`.", metavar="ID")
+    ],
+    library: LibraryOption = None,
+    today: TodayOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one memory: its title, dates, place, people and photos."""
+    settings = _settings(library=library)
+    memories = pipeline.plan(settings, today=_day(today)).memories
+    memory = next((memory for memory in memories if memory.id == memory_id), None)
+    if memory is None:
+        raise MemoriesError(f"no memory with id {memory_id!r}; `memories list` shows them")
+    if as_json:
+        print(json.dumps(memory_record(memory), indent=2))
+        return
+    console = _stdout()
+    console.print(f"[bold]{escape(memory.title)}[/]  {escape(memory.dates)}")
+    details = {
+        "id": memory.id, "kind": memory.kind.value, "place": memory.place or "-",
+        "people": ", ".join(memory.people) or "-", "cover": _shown(memory.cover.path),
+    }  # fmt: skip
+    if memory.chapters:
+        details["chapters"] = ", ".join(memory.chapters)
+    for key, value in details.items():
+        console.print(f"  {key:<9}{value}", markup=False)
+    console.print(f"  {len(memory.photos)} photos:", markup=False)
+    for photo in memory.photos:
+        console.print(f"    {photo.local_time:%Y-%m-%d %H:%M}  {_shown(photo.path)}", markup=False)
+
+
+@app.command(epilog="Examples:\n\n  memories events\n\n  memories events --json")
+@_reports_errors
+def events(library: LibraryOption = None, as_json: JsonOption = False) -> None:
+    """List every event: runs of photos close in time and place. Each dated photo is in one."""
+    settings = _settings(library=library)
+    _announce_network_use(settings, quiet=as_json)
+    plan = pipeline.plan(settings, today=_day(None))
+    if as_json:
+        print(json.dumps([event_record(event) for event in plan.events], indent=2))
+        return
+    console = _stdout()
+    table = Table("id", "when", "place", "photos", box=None, pad_edge=False)
+    for event in plan.events:
+        table.add_row(
+            escape(event.id), escape(_when(event.start, event.end)),
+            escape(event.place or "-"), str(len(event.photos)),
+        )  # fmt: skip
+    console.print(table)
+    _print_plan_summary(plan, console)
+
+
 @app.command(epilog="Examples:\n\n  memories doctor\n\n  memories doctor --json")
 @_reports_errors
 def doctor(library: LibraryOption = None, as_json: JsonOption = False) -> None:
@@ -190,7 +342,10 @@ def _settings(**flags: Any) -> Settings:
 
 
 def _stdout() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 160  # logs and pipes: keep each table row on one line
+    return console
 
 
 def _stderr() -> Console:
@@ -262,6 +417,60 @@ def _print_scan_report(
 
 
 _MAX_SKIPPED_SHOWN = 25
+
+
+def _day(today: datetime | None) -> date:
+    return today.date() if today else date.today()
+
+
+def _kinds(kinds: list[MemoryKind] | None) -> frozenset[MemoryKind] | None:
+    return frozenset(kinds) if kinds else None
+
+
+def _announce_network_use(settings: Settings, *, quiet: bool) -> None:
+    if settings.geocoder == "nominatim":
+        _stderr().print(
+            "Note: geocoder = nominatim: the coordinates of photos without a cached place name "
+            "are sent to nominatim.openstreetmap.org (OpenStreetMap) to name them.",
+            markup=False,
+        )
+
+
+def _when(start: datetime, end: datetime) -> str:
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
+    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
+
+
+def _print_memories(memories: list[Memory], console: Console) -> None:
+    if not memories:
+        console.print("No memories yet: they need more dated photos.")
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "kind", "title", "dates", "place"):
+        table.add_column(column, overflow="fold")
+    table.add_column("photos", justify="right")
+    for memory in memories:
+        table.add_row(
+            escape(memory.id), memory.kind.value, escape(memory.title), escape(memory.dates),
+            escape(memory.place or "-"), str(len(memory.photos)),
+        )  # fmt: skip
+    console.print(table)
+
+
+def _print_plan_summary(plan: pipeline.Plan, console: Console) -> None:
+    home = f"; home: {plan.home.city}" if plan.home else ""
+    console.print(
+        f"{len(plan.memories)} memories from {len(plan.timeline.photos):,} dated photos and "
+        f"videos in {len(plan.events):,} events and {len(plan.trips)} trips{home}.",
+        markup=False,
+    )
+    if plan.timeline.undated:
+        console.print(
+            f"{len(plan.timeline.undated):,} photos have no reliable date (only their file "
+            "time) and are in no event or memory.",
+            markup=False,
+        )
 
 
 def _describe(seen: Overview) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from memories.errors import ConfigError
+
+GEOCODERS = ("offline", "nominatim")
 
 
 def default_workers() -> int:
@@ -26,6 +28,14 @@ class Settings:
 
     library: Path = field(default_factory=lambda: Path.home() / "Memories")
     workers: int = field(default_factory=default_workers)
+    home: tuple[float, float] | None = None
+    """Where the user lives; inferred from the photos when not set (`home = "45.76,4.84"`)."""
+    trip_distance_km: float = 100.0
+    """Days spent farther than this from home make a trip."""
+    max_photos: int = 24
+    """The most photos one memory shows."""
+    geocoder: str = "offline"
+    """`offline` (GeoNames data on this machine) or `nominatim` (online, opt-in)."""
 
 
 def config_file_path(environ: Mapping[str, str]) -> Path:
@@ -60,10 +70,52 @@ def _apply(settings: Settings, values: Mapping[str, Any]) -> Settings:
     for key, value in values.items():
         if key not in known:
             raise ConfigError(f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
-        if key == "library":
-            changes[key] = Path(str(value)).expanduser().absolute()
-        elif key == "workers":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"workers must be a whole number of at least 1, not {value!r}")
-            changes[key] = value
+        try:
+            changes[key] = _PARSERS[key](value)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{key}: {error}") from None
     return replace(settings, **changes)
+
+
+def _library(value: Any) -> Path:
+    return Path(str(value)).expanduser().absolute()
+
+
+def _positive_int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"must be a number above 0, not {value!r}")
+    return float(value)
+
+
+def _home(value: Any) -> tuple[float, float]:
+    if isinstance(value, tuple):
+        return value
+    try:
+        latitude, longitude = (float(part) for part in str(value).split(","))
+    except ValueError:
+        raise ValueError(f'must be "latitude,longitude", not {value!r}') from None
+    if not (abs(latitude) <= 90 and abs(longitude) <= 180):
+        raise ValueError(f"{value!r} is not a place on Earth")
+    return (latitude, longitude)
+
+
+def _geocoder(value: Any) -> str:
+    if value not in GEOCODERS:
+        raise ValueError(f"must be one of {', '.join(GEOCODERS)}, not {value!r}")
+    return str(value)
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "library": _library,
+    "workers": _positive_int,
+    "home": _home,
+    "trip_distance_km": _positive_number,
+    "max_photos": _positive_int,
+    "geocoder": _geocoder,
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from memories.model import Photo, Skipped
+from memories.model import Event, Memory, Photo, Skipped
 
 
 def photo_record(photo: Photo) -> dict[str, Any]:
@@ -39,3 +39,32 @@ def photo_record_keys() -> tuple[str, ...]:
         "path", "taken_at", "taken_at_source", "gps", "width", "height", "orientation", "camera",
         "kind", "format", "duration", "content_hash", "duplicates", "error",
     )  # fmt: skip
+
+
+def memory_record(memory: Memory, outputs: dict[str, str] | None = None) -> dict[str, Any]:
+    """One entry of `memories list --json`."""
+    return {
+        "id": memory.id,
+        "kind": memory.kind.value,
+        "title": memory.title,
+        "dates": memory.dates,
+        "start": memory.start.isoformat(),
+        "end": memory.end.isoformat(),
+        "place": memory.place,
+        "people": list(memory.people),
+        "photos": [str(photo.path) for photo in memory.photos],
+        "cover": str(memory.cover.path),
+        "chapters": list(memory.chapters),
+        "outputs": outputs or {},
+    }
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """One entry of `memories events --json`."""
+    return {
+        "id": event.id,
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "place": event.place,
+        "photos": [str(photo.path) for photo in event.photos],
+    }

@@ -97,3 +97,86 @@ class Skipped:
 
 ProgressCallback = Callable[[str, int, int | None], None]
 """Called as `progress(stage, done, total)` during long work; `total` is None while unknown."""
+
+
+# Planning --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePhoto:
+    """A photo as the planner sees it: when, where, how good, who."""
+
+    path: Path
+    content_hash: str
+    kind: PhotoKind
+    local_time: datetime
+    """Wall-clock time where it was taken, without offset: what a person calls the time."""
+    instant: float
+    """Seconds since the epoch (UTC), for ordering and gaps across time zones."""
+    gps: tuple[float, float] | None
+    place: Place | None
+    score: float
+    """0 to 1: sharpness and exposure, plus a little for people; 0.5 when not measured."""
+    dhash: int | None
+    landscape: bool
+    people: frozenset[str] = frozenset()
+    """Ids of the known, non-hidden people in it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A named place: the city, its region (state, prefecture...) and country."""
+
+    city: str
+    region: str | None
+    country: str
+    country_code: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A run of photos taken close together in time and place. Covers its photos exactly."""
+
+    id: str
+    photos: tuple[TimelinePhoto, ...]
+    place: str | None
+
+    @property
+    def start(self) -> datetime:
+        return self.photos[0].local_time
+
+    @property
+    def end(self) -> datetime:
+        return self.photos[-1].local_time
+
+
+class MemoryKind(StrEnum):
+    EVENT = "event"
+    TRIP = "trip"
+    ON_THIS_DAY = "on_this_day"
+    PERSON = "person"
+    YEAR = "year"
+    PLACE = "place"
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """Something worth looking back at, with the photos chosen to tell it."""
+
+    id: str
+    """Stable across runs for the same inputs, and a safe file name."""
+    kind: MemoryKind
+    title: str
+    dates: str
+    """The span in words: "3-9 Apr 2024"."""
+    start: datetime
+    end: datetime
+    place: str | None
+    people: tuple[str, ...]
+    photos: tuple[TimelinePhoto, ...]
+    """The chosen photos, in time order."""
+    cover: TimelinePhoto
+    chapters: tuple[str, ...] = ()
+    """For a trip: the ids of its events, in order."""

@@ -3,13 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from memories.catalog import Catalog
 from memories.config import Settings
+from memories.errors import NothingFound
 from memories.library import LibraryFolder, locked
-from memories.model import Photo, ProgressCallback
+from memories.model import Event, Memory, MemoryKind, Photo, Place, ProgressCallback, Skipped
+from memories.parallel import map_in_batches
+from memories.plan.timeline import Timeline
 from memories.scan.index import ScanReport, scan_folders
+
+MEASURING = "Measuring quality"
+
+
+@dataclass
+class Plan:
+    """What planning decided, and what it had to leave out."""
+
+    timeline: Timeline
+    events: list[Event]
+    trips: list[list[Event]]
+    memories: list[Memory]
+    home: Place | None
+
+
+@dataclass
+class BuildReport:
+    scan: ScanReport
+    measured: int = 0
+    undecodable: list[Skipped] = field(default_factory=list)
+    plan: Plan | None = None
 
 
 def scan(
@@ -31,8 +57,132 @@ def scan(
         )
 
 
+def build(
+    photo_folders: Sequence[Path],
+    settings: Settings,
+    *,
+    today: date,
+    kinds: frozenset[MemoryKind] | None = None,
+    wait: bool = False,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """Scan, analyse what is new, and plan the memories."""
+    library = LibraryFolder(settings.library)
+    with locked(library, wait=wait), Catalog.open(library.catalog_path) as catalog:
+        report = BuildReport(
+            scan=scan_folders(
+                photo_folders,
+                catalog,
+                exclude=library.root,
+                workers=settings.workers,
+                progress=progress,
+            )
+        )
+        photos = catalog.photos(photo_folders)
+        report.measured = _measure_quality(catalog, photos, settings.workers, progress)
+        report.plan = _plan(catalog, photos, settings, today=today, kinds=kinds)
+    report.undecodable = [
+        Skipped(photo.path, reason) for photo, reason in report.plan.timeline.undecodable
+    ]
+    return report
+
+
+def plan(
+    settings: Settings,
+    *,
+    today: date,
+    kinds: frozenset[MemoryKind] | None = None,
+    photo_folders: Sequence[Path] = (),
+) -> Plan:
+    """Plan memories from the catalog as it is (standalone: no scan, no analysis)."""
+    with _existing_catalog(settings) as catalog:
+        photos = catalog.photos(photo_folders)
+        return _plan(catalog, photos, settings, today=today, kinds=kinds)
+
+
 def catalogued_photos(settings: Settings, photo_folders: Sequence[Path] = ()) -> list[Photo]:
     """The photos the catalog knows (under `photo_folders`, if given)."""
-    library = LibraryFolder(settings.library)
-    with Catalog.open(library.catalog_path) as catalog:
+    with _existing_catalog(settings) as catalog:
         return catalog.photos(photo_folders)
+
+
+def _existing_catalog(settings: Settings) -> Catalog:
+    path = LibraryFolder(settings.library).catalog_path
+    if not path.is_file():
+        raise NothingFound(f"no catalog in {settings.library}: run `memories build PHOTOS` first")
+    return Catalog.open(path)
+
+
+def _measure_quality(
+    catalog: Catalog, photos: list[Photo], workers: int, progress: ProgressCallback | None
+) -> int:
+    from memories.analyze.quality import measure_many
+
+    todo = catalog.unmeasured(photos)
+    batch = []
+    for done, result in enumerate(map_in_batches(measure_many, todo, workers), start=1):
+        batch.append(result)
+        if len(batch) >= 200 or done == len(todo):
+            with catalog.transaction():
+                catalog.record_quality(batch)
+            batch.clear()
+        if progress:
+            progress(MEASURING, done, len(todo))
+    return len(todo)
+
+
+def _plan(
+    catalog: Catalog,
+    photos: list[Photo],
+    settings: Settings,
+    *,
+    today: date,
+    kinds: frozenset[MemoryKind] | None,
+) -> Plan:
+    from memories.plan.events import TripRules, find_trips, segment_events
+    from memories.plan.memories import PlanRules, plan_memories
+    from memories.plan.timeline import build_timeline
+
+    places = _places(catalog, photos, settings)
+    timeline = build_timeline(photos, qualities=catalog.qualities(), places=places)
+    events = segment_events(timeline.photos)
+    home = _home(settings, timeline, catalog)
+    home_point = (home.latitude, home.longitude) if home else None
+    trips = find_trips(events, home_point, TripRules(away_km=settings.trip_distance_km))
+    rules = PlanRules(max_photos=settings.max_photos, kinds=kinds or frozenset(MemoryKind))
+    memories = plan_memories(
+        timeline.photos, events, trips, today=today,
+        home_city=home.city if home else None, rules=rules,
+    )  # fmt: skip
+    return Plan(timeline=timeline, events=events, trips=trips, memories=memories, home=home)
+
+
+def _places(catalog: Catalog, photos: list[Photo], settings: Settings) -> dict[str, Place | None]:
+    located = [photo for photo in photos if photo.gps]
+    if not located:
+        return {}
+    names = _gazetteer(catalog, settings).lookup([photo.gps for photo in located if photo.gps])
+    return {photo.content_hash: place for photo, place in zip(located, names, strict=True)}
+
+
+def _gazetteer(catalog: Catalog, settings: Settings):  # type: ignore[no-untyped-def]
+    from memories.analyze.places import Gazetteer, OnlineGazetteer
+
+    if settings.geocoder == "nominatim":
+        return OnlineGazetteer(catalog)
+    return Gazetteer.offline()
+
+
+def _home(settings: Settings, timeline: Timeline, catalog: Catalog) -> Place | None:
+    from dataclasses import replace
+
+    from memories.analyze.places import infer_home
+
+    if settings.home:
+        [place] = _gazetteer(catalog, settings).lookup([settings.home])
+        if place is None:
+            return None
+        return replace(place, latitude=settings.home[0], longitude=settings.home[1])
+    return infer_home(
+        (photo.local_time.date(), photo.place) for photo in timeline.photos if photo.place
+    )

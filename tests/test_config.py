@@ -27,6 +27,18 @@ def test_config_file_then_environment_then_flags(tmp_path):
     assert (flagged.library, flagged.workers) == (Path("/from/flag"), 3)
 
 
+def test_planning_settings(tmp_path):
+    environ = write_config(
+        tmp_path, 'home = "45.76, 4.84"\ntrip_distance_km = 250\nmax_photos = 30'
+    )
+    settings = load_settings(environ)
+    assert (settings.home, settings.trip_distance_km, settings.max_photos) == (
+        (45.76, 4.84),
+        250,
+        30,
+    )
+
+
 def test_config_file_location_follows_xdg(tmp_path):
     assert config_file_path({"XDG_CONFIG_HOME": "/xdg"}) == Path("/xdg/memories/config.toml")
 
@@ -35,8 +47,12 @@ def test_config_file_location_follows_xdg(tmp_path):
     ("text", "message"),
     [
         ("libary = '/typo'", "unknown setting 'libary'"),
-        ("workers = 0", "workers must be"),
-        ("workers = 'many'", "workers must be"),
+        ("workers = 0", "workers: must be a whole number"),
+        ("workers = 'many'", "workers: must be a whole number"),
+        ("home = 'Lyon'", 'home: must be "latitude,longitude"'),
+        ("home = '95,10'", "home: '95,10' is not a place on Earth"),
+        ("geocoder = 'google'", "geocoder: must be one of offline, nominatim"),
+        ("trip_distance_km = -5", "trip_distance_km: must be a number above 0"),
         ("library = ", "cannot read the config file"),
     ],
 )

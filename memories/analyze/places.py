@@ -12,12 +12,15 @@ import gzip
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict
 from datetime import date
 from functools import cache
 from importlib.resources import files
+from typing import Any, Protocol
 
 import numpy as np
+
+from memories.model import Place
 
 EARTH_RADIUS_KM = 6371.0088
 _CANDIDATES = 24
@@ -25,18 +28,6 @@ _NAMING_RADIUS_KM = 8.0
 """A city this far from the point counts half as much as one at the point itself."""
 _NOWHERE_KM = 200.0
 """Further than this from any town (at sea, in a plane) a point gets no name."""
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """A named place: the city, its region (state, prefecture...) and country."""
-
-    city: str
-    region: str | None
-    country: str
-    country_code: str
-    latitude: float
-    longitude: float
 
 
 class Gazetteer:
@@ -126,17 +117,6 @@ def infer_home(days_at: Iterable[tuple[date, Place]]) -> Place | None:
     return place_of[busiest]
 
 
-def parse_home(text: str) -> tuple[float, float]:
-    """`"45.76,4.84"` from the config file -> (45.76, 4.84)."""
-    try:
-        latitude, longitude = (float(part) for part in text.split(","))
-    except ValueError:
-        raise ValueError(f'home must be "latitude,longitude", not {text!r}') from None
-    if not (abs(latitude) <= 90 and abs(longitude) <= 180):
-        raise ValueError(f"home {text!r} is not a place on Earth")
-    return latitude, longitude
-
-
 def _city_key(place: Place) -> tuple:
     return (place.country_code, place.region, place.city)
 
@@ -156,3 +136,57 @@ def _unit_vectors(latitudes_longitudes: np.ndarray) -> np.ndarray:
         (np.cos(latitude) * np.cos(longitude), np.cos(latitude) * np.sin(longitude),
          np.sin(latitude))
     )  # fmt: skip
+
+
+class PlaceCache(Protocol):
+    def cached_place(self, provider: str, point: tuple[float, float]) -> str | None: ...
+
+    def cache_place(self, provider: str, point: tuple[float, float], place_json: str) -> None: ...
+
+
+class OnlineGazetteer:
+    """Nominatim (OpenStreetMap) through geopy: opt-in only, since it sends coordinates off
+    this machine. One request a second at most, and each point (rounded to about 100 m) is
+    asked once: answers are kept in the catalog."""
+
+    provider = "nominatim"
+
+    def __init__(self, cache: PlaceCache, geocoder: Any = None) -> None:
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import Nominatim
+
+        from memories import __version__
+
+        geocoder = geocoder or Nominatim(user_agent=f"memories/{__version__}")
+        self._reverse = RateLimiter(
+            geocoder.reverse, min_delay_seconds=1.0, swallow_exceptions=True
+        )
+        self._cache = cache
+
+    def lookup(self, points: Sequence[tuple[float, float]]) -> list[Place | None]:
+        return [self._one((round(lat, 3), round(lon, 3))) for lat, lon in points]
+
+    def _one(self, point: tuple[float, float]) -> Place | None:
+        cached = self._cache.cached_place(self.provider, point)
+        if cached is not None:
+            data = json.loads(cached)
+            return Place(**data) if data else None
+        location = self._reverse(point, language="en", zoom=10)
+        place = _place_from_address(getattr(location, "raw", {}).get("address", {}), point)
+        self._cache.cache_place(self.provider, point, json.dumps(asdict(place) if place else None))
+        return place
+
+
+def _place_from_address(address: dict, point: tuple[float, float]) -> Place | None:
+    city = next((address[key] for key in ("city", "town", "village", "municipality")
+                 if key in address), None)  # fmt: skip
+    if not city or "country" not in address:
+        return None
+    return Place(
+        city=city,
+        region=address.get("state"),
+        country=address["country"],
+        country_code=str(address.get("country_code", "")).upper(),
+        latitude=point[0],
+        longitude=point[1],
+    )

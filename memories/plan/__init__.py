@@ -1,0 +1,1 @@
+"""Decide which memories to make, from which photos: pure functions, no I/O."""

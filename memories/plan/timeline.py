@@ -1,0 +1,96 @@
+"""Turn catalog records into the planner's timeline: dated, placed, scored photos in order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from memories.model import DateSource, Photo, PhotoKind, Place, Quality, TimelinePhoto
+
+UNMEASURED_SCORE = 0.5
+PEOPLE_BONUS = 0.15
+
+
+@dataclass
+class Timeline:
+    """Photos and videos that can be in memories, in time order, and those that cannot."""
+
+    photos: list[TimelinePhoto] = field(default_factory=list)
+    undated: list[Photo] = field(default_factory=list)
+    """Dated only by their file's modification time: too unreliable to place in an event."""
+    undecodable: list[tuple[Photo, str]] = field(default_factory=list)
+
+
+def build_timeline(
+    photos: Sequence[Photo],
+    *,
+    qualities: Mapping[str, Quality | str],
+    places: Mapping[str, Place | None],
+    people: Mapping[str, frozenset[str]] | None = None,
+) -> Timeline:
+    """Keep photos and videos (not screenshots or other images) with a trustworthy date.
+
+    Ordering uses the UTC instant, so a trip across time zones is neither cut nor reordered
+    by its offset changes; a photo whose camera gave no offset borrows the offset of the
+    nearest photo in time that has one.
+    """
+    people = people or {}
+    timeline = Timeline()
+    dated: list[Photo] = []
+    for photo in photos:
+        if photo.kind not in (PhotoKind.PHOTO, PhotoKind.VIDEO):
+            continue
+        quality = qualities.get(photo.content_hash)
+        if isinstance(quality, str):
+            timeline.undecodable.append((photo, quality))
+        elif photo.taken_at is None or photo.taken_at_source is DateSource.MTIME:
+            timeline.undated.append(photo)
+        else:
+            dated.append(photo)
+    dated.sort(key=lambda photo: (_wall_clock(photo), str(photo.path)))
+    offsets = _borrowed_offsets(dated)
+    for photo, offset in zip(dated, offsets, strict=True):
+        quality = qualities.get(photo.content_hash)
+        who = people.get(photo.content_hash, frozenset())
+        score = quality.score if isinstance(quality, Quality) else UNMEASURED_SCORE
+        local = _wall_clock(photo)
+        timeline.photos.append(
+            TimelinePhoto(
+                path=photo.path,
+                content_hash=photo.content_hash,
+                kind=photo.kind,
+                local_time=local,
+                instant=(local - offset).replace(tzinfo=UTC).timestamp(),
+                gps=photo.gps,
+                place=places.get(photo.content_hash),
+                score=min(1.0, score + (PEOPLE_BONUS if who else 0.0)),
+                dhash=quality.dhash if isinstance(quality, Quality) else None,
+                landscape=photo.width >= photo.height,
+                people=who,
+            )
+        )
+    timeline.photos.sort(key=lambda photo: (photo.instant, str(photo.path)))
+    return timeline
+
+
+def _wall_clock(photo: Photo) -> datetime:
+    assert photo.taken_at is not None
+    return photo.taken_at.replace(tzinfo=None)
+
+
+def _borrowed_offsets(photos: list[Photo]) -> list[timedelta]:
+    """Each photo's UTC offset; else the last known one before it (in wall-clock order), else
+    the first known one after it, else zero."""
+    known = [photo.taken_at.utcoffset() if photo.taken_at else None for photo in photos]
+    following: list[timedelta | None] = [None] * len(known)
+    upcoming: timedelta | None = None
+    for index in range(len(known) - 1, -1, -1):
+        upcoming = known[index] if known[index] is not None else upcoming
+        following[index] = upcoming
+    result: list[timedelta] = []
+    previous: timedelta | None = None
+    for offset, after in zip(known, following, strict=True):
+        previous = offset if offset is not None else previous
+        result.append(previous if previous is not None else after or timedelta(0))
+    return result
