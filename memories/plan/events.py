@@ -57,15 +57,14 @@ def boundaries(photos: Sequence[TimelinePhoto], rules: EventRules = EventRules()
         prefix.append(prefix[-1] + value)
     cuts = []
     for index, gap in enumerate(gaps):
+        if _place_jumped(photos[index], photos[index + 1], gap, rules):
+            cuts.append(index + 1)
+            continue
         if gap < rules.always_together_s:
             continue
         low, high = max(0, index - rules.window), min(len(gaps), index + rules.window + 1)
         local_rhythm = (prefix[high] - prefix[low]) / (high - low)
-        if (
-            gap >= rules.always_apart_s
-            or log_gaps[index] >= local_rhythm + rules.contrast
-            or _place_jumped(photos[index], photos[index + 1], gap, rules)
-        ):
+        if gap >= rules.always_apart_s or log_gaps[index] >= local_rhythm + rules.contrast:
             cuts.append(index + 1)
     return cuts
 
