@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -28,18 +28,22 @@ def build_timeline(
     qualities: Mapping[str, Quality | str],
     places: Mapping[str, Place | None],
     people: Mapping[str, frozenset[str]] | None = None,
+    showing_hidden_people: Collection[str] = (),
 ) -> Timeline:
     """Keep photos and videos (not screenshots or other images) with a trustworthy date.
 
-    Ordering uses the UTC instant, so a trip across time zones is neither cut nor reordered
-    by its offset changes; a photo whose camera gave no offset borrows the offset of the
-    nearest photo in time that has one.
+    Photos showing a hidden person (content hashes in `showing_hidden_people`) are left out
+    of everything. Ordering uses the UTC instant, so a trip across time zones is neither cut
+    nor reordered by its offset changes; a photo whose camera gave no offset borrows the
+    offset of the nearest photo in time that has one.
     """
     people = people or {}
     timeline = Timeline()
     dated: list[Photo] = []
     for photo in photos:
         if photo.kind not in (PhotoKind.PHOTO, PhotoKind.VIDEO):
+            continue
+        if photo.content_hash in showing_hidden_people:
             continue
         quality = qualities.get(photo.content_hash)
         if isinstance(quality, str):
