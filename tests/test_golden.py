@@ -1,0 +1,67 @@
+"""Golden timelines: small photo histories in files, with the events and memories they give.
+
+Set MEMORIES_UPDATE_GOLDEN=1 to rewrite the expected files after a deliberate change, then
+read the diff: it is the change in behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from timelines import LYON, moment
+
+from memories.plan.events import find_trips, segment_events
+from memories.plan.memories import plan_memories
+
+GOLDEN = Path(__file__).parent / "golden"
+TODAY = date(2025, 6, 14)
+
+
+def read_timeline(path: Path):
+    photos = []
+    for number, line in enumerate(path.read_text().splitlines()):
+        if not line.strip() or line.startswith("#"):
+            continue
+        day, clock, offset, where = line.split()
+        hours = int(offset[:3]) + (
+            int(offset[4:]) / 60 if offset[0] == "+" else -int(offset[4:]) / 60
+        )
+        gps = None if where == "-" else tuple(float(part) for part in where.split(","))
+        photos.append(moment(f"{day} {clock}", gps=gps, offset_hours=hours, name=f"{number:03d}"))
+    return sorted(photos, key=lambda photo: photo.instant)
+
+
+def outcome(photos) -> dict:
+    events = segment_events(photos)
+    trips = find_trips(events, LYON)
+    memories = plan_memories(photos, events, trips, today=TODAY, home_city="Lyon")
+    return {
+        "events": [
+            [event.id, event.place, [p.path.stem for p in event.photos]] for event in events
+        ],
+        "trips": [[event.id for event in trip] for trip in trips],
+        "memories": [
+            [
+                memory.kind.value,
+                memory.id,
+                memory.title,
+                memory.dates,
+                memory.place,
+                [p.path.stem for p in memory.photos],
+            ]
+            for memory in memories
+        ],  # fmt: skip
+    }
+
+
+@pytest.mark.parametrize("timeline", sorted(GOLDEN.glob("*.timeline")), ids=lambda p: p.stem)
+def test_golden_timeline(timeline):
+    expected_path = timeline.with_suffix(".expected.json")
+    actual = outcome(read_timeline(timeline))
+    if os.environ.get("MEMORIES_UPDATE_GOLDEN"):
+        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n")
+    assert actual == json.loads(expected_path.read_text())
