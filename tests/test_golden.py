@@ -54,7 +54,7 @@ def outcome(photos) -> dict:
                 [p.path.stem for p in memory.photos],
             ]
             for memory in memories
-        ],  # fmt: skip
+        ],
     }
 
 
