@@ -218,6 +218,8 @@ def build(
     for skipped in report.undecodable:
         console.print(f"  {_shown(skipped.path)}: {skipped.reason}", markup=False)
     if not quiet:
+        if report.measured:
+            console.print(f"Measured the quality of {_count(report.measured, 'new photo')}.")
         _print_plan_summary(report.plan, console)
         if not as_json:
             _print_memories(memories, console)
@@ -461,8 +463,9 @@ def _print_memories(memories: list[Memory], console: Console) -> None:
 def _print_plan_summary(plan: pipeline.Plan, console: Console) -> None:
     home = f"; home: {plan.home.city}" if plan.home else ""
     console.print(
-        f"{len(plan.memories)} memories from {len(plan.timeline.photos):,} dated photos and "
-        f"videos in {len(plan.events):,} events and {len(plan.trips)} trips{home}.",
+        f"{_count(len(plan.memories), 'memory', 'memories')} from "
+        f"{len(plan.timeline.photos):,} dated photos and videos in "
+        f"{_count(len(plan.events), 'event')} and {_count(len(plan.trips), 'trip')}{home}.",
         markup=False,
     )
     if plan.timeline.undated:
@@ -471,6 +474,10 @@ def _print_plan_summary(plan: pipeline.Plan, console: Console) -> None:
             "time) and are in no event or memory.",
             markup=False,
         )
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    return f"{number:,} {singular if number == 1 else plural or singular + 's'}"
 
 
 def _describe(seen: Overview) -> str:

@@ -30,7 +30,7 @@ def test_build_prints_scan_plan_and_memories(tmp_path):
     result = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14")
     assert result.exit_code == 0, result.output
     assert "Scanned 28 photos and videos" in result.stdout
-    assert "events and 1 trips; home: Lyon." in result.stdout
+    assert "events and 1 trip; home: Lyon." in result.stdout
     assert "Trip to Kyoto" in result.stdout and "On this day, 2 years ago" in result.stdout
     again = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14", "-q")
     assert (again.exit_code, again.output) == (0, "")
