@@ -50,6 +50,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+PhotosArgument = Annotated[
+    list[Path],
+    typer.Argument(help="Folders (or single files) of photos and videos.", metavar="PHOTOS..."),
+]
 LibraryOption = Annotated[
     Path | None,
     typer.Option(
@@ -147,10 +151,7 @@ def _main(
 )
 @_reports_errors
 def scan(
-    photos: Annotated[
-        list[Path],
-        typer.Argument(help="Folders (or single files) of photos and videos.", metavar="PHOTOS..."),
-    ],
+    photos: PhotosArgument,
     library: LibraryOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -186,10 +187,7 @@ def scan(
 )
 @_reports_errors
 def build(
-    photos: Annotated[
-        list[Path],
-        typer.Argument(help="Folders (or single files) of photos and videos.", metavar="PHOTOS..."),
-    ],
+    photos: PhotosArgument,
     library: LibraryOption = None,
     today: TodayOption = None,
     kind: KindOption = None,

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import snapshot
 from typer.testing import CliRunner
 
 from memories.cli import app
@@ -27,6 +28,7 @@ def library(tmp_path_factory):
 
 
 def test_build_prints_scan_plan_and_memories(tmp_path):
+    before = snapshot(SAMPLE_PHOTOS)
     result = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14")
     assert result.exit_code == 0, result.output
     assert "Scanned 28 photos and videos" in result.stdout
@@ -34,6 +36,7 @@ def test_build_prints_scan_plan_and_memories(tmp_path):
     assert "Trip to Kyoto" in result.stdout and "On this day, 2 years ago" in result.stdout
     again = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14", "-q")
     assert (again.exit_code, again.output) == (0, "")
+    assert snapshot(SAMPLE_PHOTOS) == before, "building changed an original"
 
 
 def test_list_json_follows_the_contract(library):
