@@ -81,6 +81,13 @@ TodayOption = Annotated[
         show_default=False,
     ),
 ]
+GeocoderOption = Annotated[
+    str | None,
+    typer.Option(
+        help="offline (default) or nominatim: online, sends photo coordinates to OpenStreetMap.",
+        show_default=False,
+    ),
+]
 KindOption = Annotated[
     list[MemoryKind] | None,
     typer.Option("--kind", "-k", help="Only memories of this kind (repeatable)."),
@@ -191,6 +198,7 @@ def build(
     library: LibraryOption = None,
     today: TodayOption = None,
     kind: KindOption = None,
+    geocoder: GeocoderOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
     workers: WorkersOption = None,
@@ -200,7 +208,7 @@ def build(
 
     Re-runs only read new and changed photos. Exit code 1 when some files were skipped.
     """
-    settings = _settings(library=library, workers=workers)
+    settings = _settings(library=library, workers=workers, geocoder=geocoder)
     _announce_network_use(settings, quiet=quiet)
     with _ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.build(
@@ -241,10 +249,11 @@ def list_memories(
     library: LibraryOption = None,
     today: TodayOption = None,
     kind: KindOption = None,
+    geocoder: GeocoderOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the memories planned from the catalog, newest first."""
-    settings = _settings(library=library)
+    settings = _settings(library=library, geocoder=geocoder)
     _announce_network_use(settings, quiet=as_json)
     memories = pipeline.plan(settings, today=_day(today), kinds=_kinds(kind)).memories
     if as_json:
@@ -294,9 +303,11 @@ def show(
 
 @app.command(epilog="Examples:\n\n  memories events\n\n  memories events --json")
 @_reports_errors
-def events(library: LibraryOption = None, as_json: JsonOption = False) -> None:
+def events(
+    library: LibraryOption = None, geocoder: GeocoderOption = None, as_json: JsonOption = False
+) -> None:
     """List every event: runs of photos close in time and place. Each dated photo is in one."""
-    settings = _settings(library=library)
+    settings = _settings(library=library, geocoder=geocoder)
     _announce_network_use(settings, quiet=as_json)
     plan = pipeline.plan(settings, today=_day(None))
     if as_json:

@@ -111,3 +111,9 @@ def test_planning_without_a_catalog_says_what_to_do(tmp_path):
 
 def test_bad_today_is_a_usage_error(library):
     assert run("list", "-l", library, "--today", "14/06/2025").exit_code == 2
+
+
+def test_unknown_geocoder_is_a_usage_error(library):
+    result = run("list", "-l", library, "--geocoder", "google")
+    assert result.exit_code == 2
+    assert "geocoder: must be one of offline, nominatim" in result.stderr
