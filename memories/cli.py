@@ -275,10 +275,12 @@ def show(
     ],
     library: LibraryOption = None,
     today: TodayOption = None,
+    geocoder: GeocoderOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show one memory: its title, dates, place, people and photos."""
-    settings = _settings(library=library)
+    settings = _settings(library=library, geocoder=geocoder)
+    _announce_network_use(settings, quiet=as_json)
     memories = pipeline.plan(settings, today=_day(today)).memories
     memory = next((memory for memory in memories if memory.id == memory_id), None)
     if memory is None:
