@@ -209,7 +209,7 @@ def build(
     Re-runs only read new and changed photos. Exit code 1 when some files were skipped.
     """
     settings = _settings(library=library, workers=workers, geocoder=geocoder)
-    _announce_network_use(settings, quiet=quiet)
+    _announce_network_use(settings)
     with _ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.build(
             photos, settings, today=_day(today), kinds=_kinds(kind), wait=wait, progress=progress
@@ -254,7 +254,7 @@ def list_memories(
 ) -> None:
     """List the memories planned from the catalog, newest first."""
     settings = _settings(library=library, geocoder=geocoder)
-    _announce_network_use(settings, quiet=as_json)
+    _announce_network_use(settings)
     memories = pipeline.plan(settings, today=_day(today), kinds=_kinds(kind)).memories
     if as_json:
         print(json.dumps([memory_record(memory) for memory in memories], indent=2))
@@ -280,7 +280,7 @@ def show(
 ) -> None:
     """Show one memory: its title, dates, place, people and photos."""
     settings = _settings(library=library, geocoder=geocoder)
-    _announce_network_use(settings, quiet=as_json)
+    _announce_network_use(settings)
     memories = pipeline.plan(settings, today=_day(today)).memories
     memory = next((memory for memory in memories if memory.id == memory_id), None)
     if memory is None:
@@ -310,7 +310,7 @@ def events(
 ) -> None:
     """List every event: runs of photos close in time and place. Each dated photo is in one."""
     settings = _settings(library=library, geocoder=geocoder)
-    _announce_network_use(settings, quiet=as_json)
+    _announce_network_use(settings)
     plan = pipeline.plan(settings, today=_day(None))
     if as_json:
         print(json.dumps([event_record(event) for event in plan.events], indent=2))
@@ -440,7 +440,8 @@ def _kinds(kinds: list[MemoryKind] | None) -> frozenset[MemoryKind] | None:
     return frozenset(kinds) if kinds else None
 
 
-def _announce_network_use(settings: Settings, *, quiet: bool) -> None:
+def _announce_network_use(settings: Settings) -> None:
+    """Said before any coordinate leaves the machine, even with --quiet or --json."""
     if settings.geocoder == "nominatim":
         _stderr().print(
             "Note: geocoder = nominatim: the coordinates of photos without a cached place name "
