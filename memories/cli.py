@@ -219,8 +219,7 @@ def build(
     if as_json:
         print(json.dumps([memory_record(memory) for memory in memories], indent=2))
     console = _stderr() if as_json else _stdout()
-    catalogued = [] if quiet else pipeline.catalogued_photos(settings, photos)
-    _print_scan_report(report.scan, overview(catalogued), settings, console=console, quiet=quiet)
+    _print_scan_report(report.scan, overview(report.photos), settings, console=console, quiet=quiet)
     for skipped in report.undecodable:
         console.print(f"  {_shown(skipped.path)}: {skipped.reason}", markup=False)
     if not quiet:

@@ -28,10 +28,6 @@ class LibraryFolder:
         return self.state_dir / "catalog.sqlite"
 
     @property
-    def cache_dir(self) -> Path:
-        return self.state_dir / "cache"
-
-    @property
     def lock_path(self) -> Path:
         return self.state_dir / "lock"
 

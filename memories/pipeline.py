@@ -33,6 +33,8 @@ class Plan:
 @dataclass
 class BuildReport:
     scan: ScanReport
+    photos: list[Photo] = field(default_factory=list)
+    """Every photo under the folders built, as catalogued."""
     measured: int = 0
     undecodable: list[Skipped] = field(default_factory=list)
     plan: Plan | None = None
@@ -78,9 +80,9 @@ def build(
                 progress=progress,
             )
         )
-        photos = catalog.photos(photo_folders)
-        report.measured = _measure_quality(catalog, photos, settings.workers, progress)
-        report.plan = _plan(catalog, photos, settings, today=today, kinds=kinds)
+        report.photos = catalog.photos(photo_folders)
+        report.measured = _measure_quality(catalog, report.photos, settings.workers, progress)
+        report.plan = _plan(catalog, report.photos, settings, today=today, kinds=kinds)
     report.undecodable = [
         Skipped(photo.path, reason) for photo, reason in report.plan.timeline.undecodable
     ]

@@ -117,3 +117,28 @@ def test_unknown_geocoder_is_a_usage_error(library):
     result = run("list", "-l", library, "--geocoder", "google")
     assert result.exit_code == 2
     assert "geocoder: must be one of offline, nominatim" in result.stderr
+
+
+def test_build_json_is_the_list_of_memories(library):
+    result = run("build", SAMPLE_PHOTOS, "-l", library, "--today", "2025-06-14", "--json")
+    assert result.exit_code == 0, result.output
+    listed = run("list", "-l", library, "--today", "2025-06-14", "--json")
+    assert json.loads(result.stdout) == json.loads(listed.stdout)
+    assert "Scanned 28 photos" in result.stderr  # the summary stays off stdout
+
+
+def test_a_photo_that_cannot_be_decoded_is_reported_and_left_out(make_photo, photos_dir, tmp_path):
+    for number in range(3):
+        make_photo(f"IMG_2024061{number}_120000.jpg", size=(640, 480), color=(number * 60, 90, 9),
+                   taken_at=f"2024:06:1{number} 12:00:00", gps=(45.764, 4.8357))  # fmt: skip
+    broken = make_photo("IMG_20240613_120000.jpg", size=(640, 480), taken_at="2024:06:13 12:00:00")
+    data = bytearray(broken.read_bytes())
+    # The scan accepts it (sound headers, end marker present) but its Huffman table is garbage.
+    table = data.index(b"\xff\xc4")
+    data[table + 5 : table + 21] = b"\xff" * 16
+    broken.write_bytes(bytes(data))
+    result = run("build", photos_dir, "-l", tmp_path / "lib", "--today", "2025-06-14")
+    assert result.exit_code == 1, result.output
+    assert "IMG_20240613_120000.jpg: cannot be decoded" in result.stdout
+    events = json.loads(run("events", "-l", tmp_path / "lib", "--json").stdout)
+    assert not any("20240613" in path for event in events for path in event["photos"])

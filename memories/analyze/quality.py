@@ -65,10 +65,6 @@ def difference_hash(grey: Image.Image) -> int:
     return int("".join("1" if bit else "0" for bit in bits), 2)
 
 
-def hamming(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
-
-
 def _laplacian(pixels: np.ndarray) -> np.ndarray:
     return (
         4 * pixels[1:-1, 1:-1]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from memories.analyze.places import distance_km, name_for
-from memories.model import Event, Place, TimelinePhoto
+from memories.model import Event, TimelinePhoto
 from memories.plan.words import slug
 
 
@@ -168,7 +168,3 @@ def _with_inherited_places(run: Sequence[TimelinePhoto], rules: EventRules) -> l
                 photo = replace(photo, place=nearest.place)
         result.append(photo)
     return result
-
-
-def home_point(home: Place | None) -> tuple[float, float] | None:
-    return (home.latitude, home.longitude) if home else None
