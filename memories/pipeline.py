@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from memories.catalog import Catalog
 from memories.config import Settings
@@ -15,6 +16,9 @@ from memories.model import Event, Memory, MemoryKind, Photo, Place, ProgressCall
 from memories.parallel import map_in_batches
 from memories.plan.timeline import Timeline
 from memories.scan.index import ScanReport, scan_folders
+
+if TYPE_CHECKING:
+    from memories.analyze.places import Namer
 
 MEASURING = "Measuring quality"
 
@@ -167,7 +171,7 @@ def _places(catalog: Catalog, photos: list[Photo], settings: Settings) -> dict[s
     return {photo.content_hash: place for photo, place in zip(located, names, strict=True)}
 
 
-def _gazetteer(catalog: Catalog, settings: Settings):  # type: ignore[no-untyped-def]
+def _gazetteer(catalog: Catalog, settings: Settings) -> Namer:
     from memories.analyze.places import Gazetteer, OnlineGazetteer
 
     if settings.geocoder == "nominatim":

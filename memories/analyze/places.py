@@ -138,6 +138,12 @@ def _unit_vectors(latitudes_longitudes: np.ndarray) -> np.ndarray:
     )  # fmt: skip
 
 
+class Namer(Protocol):
+    """Names points: the offline Gazetteer, or the opt-in OnlineGazetteer."""
+
+    def lookup(self, points: Sequence[tuple[float, float]]) -> list[Place | None]: ...
+
+
 class PlaceCache(Protocol):
     def cached_place(self, provider: str, point: tuple[float, float]) -> str | None: ...
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -157,13 +158,17 @@ def _place_jumped(a: TimelinePhoto, b: TimelinePhoto, gap: float, rules: EventRu
 
 
 def _with_inherited_places(run: Sequence[TimelinePhoto], rules: EventRules) -> list[TimelinePhoto]:
-    located = [photo for photo in run if photo.place is not None]
+    located = [photo for photo in run if photo.place is not None]  # in time order
     if not located or len(located) == len(run):
         return list(run)
+    instants = [photo.instant for photo in located]
     result = []
     for photo in run:
         if photo.place is None:
-            nearest = min(located, key=lambda other: abs(other.instant - photo.instant))
+            # The nearest located photo is one of the two around it in time.
+            after = bisect_left(instants, photo.instant)
+            around = located[max(0, after - 1) : after + 1]
+            nearest = min(around, key=lambda other: abs(other.instant - photo.instant))
             if abs(nearest.instant - photo.instant) <= rules.inherit_place_within_s:
                 photo = replace(photo, place=nearest.place)
         result.append(photo)
