@@ -36,6 +36,8 @@ class Settings:
     """The most photos one memory shows."""
     geocoder: str = "offline"
     """`offline` (GeoNames data on this machine) or `nominatim` (online, opt-in)."""
+    faces: bool = True
+    """Look for faces and group them into people; false never computes any face data."""
 
 
 def config_file_path(environ: Mapping[str, str]) -> Path:
@@ -111,6 +113,12 @@ def _geocoder(value: Any) -> str:
     return str(value)
 
 
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not {value!r}")
+    return value
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "library": _library,
     "workers": _positive_int,
@@ -118,4 +126,5 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "trip_distance_km": _positive_number,
     "max_photos": _positive_int,
     "geocoder": _geocoder,
+    "faces": _boolean,
 }

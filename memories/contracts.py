@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from memories.model import Event, Memory, Photo, Skipped
+
+if TYPE_CHECKING:
+    from memories.catalog import FaceOnPhoto, PersonSummary
 
 
 def photo_record(photo: Photo) -> dict[str, Any]:
@@ -67,4 +71,20 @@ def event_record(event: Event) -> dict[str, Any]:
         "end": event.end.isoformat(),
         "place": event.place,
         "photos": [str(photo.path) for photo in event.photos],
+    }
+
+
+def person_record(summary: PersonSummary, faces: Sequence[FaceOnPhoto]) -> dict[str, Any]:
+    """One entry of `memories people --json`."""
+    person = summary.person
+    return {
+        "id": person.id,
+        "name": person.name,
+        "hidden": person.hidden,
+        "faces": [
+            {"photo": str(face.path), "box": list(face.box), "id": face.id} for face in faces
+        ],
+        "photos": summary.photos,
+        "first_seen": summary.first_seen.isoformat() if summary.first_seen else None,
+        "last_seen": summary.last_seen.isoformat() if summary.last_seen else None,
     }

@@ -41,6 +41,10 @@ class UnreadablePhoto(MemoriesError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[UnreadablePhoto], tuple[Path, str]]:
+        """Rebuilt from both fields when a worker process sends it back."""
+        return (UnreadablePhoto, (self.path, self.reason))
+
 
 class PhotosFolderMissing(MemoriesError):
     """A folder given as PHOTOS does not exist or is not a folder."""
@@ -64,3 +68,7 @@ class CatalogError(MemoriesError):
 
 class ConfigError(MemoriesError):
     """The config file cannot be read or holds a value we do not understand."""
+
+
+class UnknownPerson(MemoriesError):
+    """A person id (or face id) given on the command line is not in the catalog."""

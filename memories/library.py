@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from memories.errors import LibraryLocked, MemoriesError
+from memories.catalog import Catalog
+from memories.errors import LibraryLocked, MemoriesError, NothingFound
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ class LibraryFolder:
     @property
     def lock_path(self) -> Path:
         return self.state_dir / "lock"
+
+    @property
+    def people_dir(self) -> Path:
+        """Contact sheets of people's faces."""
+        return self.root / "people"
 
     def create(self) -> None:
         """Make the folder and its state folder, with a clear error when we cannot."""
@@ -70,3 +76,10 @@ def locked(library: LibraryFolder, *, wait: bool = False) -> Iterator[None]:
             lock_file.seek(0)
             lock_file.truncate()
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def existing_catalog(library: LibraryFolder) -> Catalog:
+    """The library's catalog, for commands that only make sense after a build."""
+    if not library.catalog_path.is_file():
+        raise NothingFound(f"no catalog in {library.root}: run `memories build PHOTOS` first")
+    return Catalog.open(library.catalog_path)

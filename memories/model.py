@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+import numpy as np
+
 
 class PhotoKind(StrEnum):
     """What a file is, as far as memories are concerned."""
@@ -95,6 +97,48 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Face:
+    """A face found in a photo, in full-size displayed pixels."""
+
+    box: tuple[int, int, int, int]
+    """top, right, bottom, left (face_recognition's order)."""
+    landmarks: tuple[tuple[int, int], ...]
+    """Five points (x, y): the corners of both eyes and the base of the nose."""
+    encoding: np.ndarray
+    """128 float32 numbers; faces of one person lie within about 0.6 of each other."""
+    score: float
+    """The detector's confidence: higher is a clearer, more frontal face."""
+
+    @property
+    def width(self) -> int:
+        return self.box[1] - self.box[3]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KnownFace:
+    """A face as the catalog holds it: which photo, where, whose."""
+
+    id: int
+    content_hash: str
+    box: tuple[int, int, int, int]
+    encoding: np.ndarray
+    person: int | None
+    """The person it belongs to, or None while it matches nobody well."""
+    pinned: bool
+    """Placed by a decision of the user (name, merge, split, hide): regrouping never moves it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone who appears in the photos, as grouped from faces and corrected by the user."""
+
+    id: int
+    name: str | None
+    hidden: bool
+    """Never shown in any memory or output."""
+
+
 ProgressCallback = Callable[[str, int, int | None], None]
 """Called as `progress(stage, done, total)` during long work; `total` is None while unknown."""
 
@@ -121,6 +165,9 @@ class TimelinePhoto:
     landscape: bool
     people: frozenset[str] = frozenset()
     """Ids of the known, non-hidden people in it."""
+    faces: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
+    """(person id, [top, right, bottom, left]) of each of those people's faces, in full-size
+    displayed pixels: for face-aware crops and camera moves."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,20 @@ PARALLEL_FROM = 64
 
 
 def map_in_batches(
-    function: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item], workers: int
+    function: Callable[[Sequence[Item]], list[Result]],
+    items: Sequence[Item],
+    workers: int,
+    *,
+    batch_size: int | None = None,
+    parallel_from: int = PARALLEL_FROM,
 ) -> Iterator[tuple[Item, Result]]:
     """`function` takes a batch and returns one result per item; yields (item, result) in the
     order of `items`, as batches finish. Worker processes leave Ctrl-C to this process, which
-    drops the queued batches instead of finishing the whole library first."""
-    batch_size = max(8, min(128, len(items) // (workers * 4) or 1))
+    drops the queued batches instead of finishing the whole library first. Slow work per item
+    (seconds, not milliseconds) wants small batches and workers from very few items."""
+    batch_size = batch_size or max(8, min(128, len(items) // (workers * 4) or 1))
     batches = [items[start : start + batch_size] for start in range(0, len(items), batch_size)]
-    if workers <= 1 or len(items) < PARALLEL_FROM:
+    if workers <= 1 or len(items) < parallel_from:
         for batch in batches:
             yield from zip(batch, function(batch), strict=True)
         return
@@ -36,3 +42,5 @@ def map_in_batches(
 
 def _leave_interrupts_to_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent's SIGTERM handler turns it into KeyboardInterrupt; a worker just ends.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 
 from memories.catalog import Catalog
 from memories.config import Settings
-from memories.errors import NothingFound
-from memories.library import LibraryFolder, locked
+from memories.library import LibraryFolder, existing_catalog, locked
 from memories.model import Event, Memory, MemoryKind, Photo, Place, ProgressCallback, Skipped
 from memories.parallel import map_in_batches
-from memories.plan.timeline import Timeline
+from memories.plan.timeline import FaceOf, Timeline
 from memories.scan.index import ScanReport, scan_folders
 
 if TYPE_CHECKING:
@@ -40,6 +39,10 @@ class BuildReport:
     photos: list[Photo] = field(default_factory=list)
     """Every photo under the folders built, as catalogued."""
     measured: int = 0
+    looked_for_faces: int = 0
+    """Photos looked at for faces in this run."""
+    faces_note: str | None = None
+    """Why faces were not looked for, when they were not."""
     undecodable: list[Skipped] = field(default_factory=list)
     plan: Plan | None = None
 
@@ -86,6 +89,7 @@ def build(
         )
         report.photos = catalog.photos(photo_folders)
         report.measured = _measure_quality(catalog, report.photos, settings.workers, progress)
+        report.faces_note = _find_faces(catalog, report, settings, progress)
         report.plan = _plan(catalog, report.photos, settings, today=today, kinds=kinds)
     report.undecodable = [
         Skipped(photo.path, reason) for photo, reason in report.plan.timeline.undecodable
@@ -113,10 +117,7 @@ def catalogued_photos(settings: Settings, photo_folders: Sequence[Path] = ()) ->
 
 
 def _existing_catalog(settings: Settings) -> Catalog:
-    path = LibraryFolder(settings.library).catalog_path
-    if not path.is_file():
-        raise NothingFound(f"no catalog in {settings.library}: run `memories build PHOTOS` first")
-    return Catalog.open(path)
+    return existing_catalog(LibraryFolder(settings.library))
 
 
 def _measure_quality(
@@ -137,6 +138,21 @@ def _measure_quality(
     return len(todo)
 
 
+def _find_faces(
+    catalog: Catalog, report: BuildReport, settings: Settings, progress: ProgressCallback | None
+) -> str | None:
+    from memories.people import faces_available, find_and_group_faces
+
+    if not settings.faces:
+        return "faces: off (--no-faces or faces = false)"
+    if reason := faces_available():
+        return f"faces: not looked for, {reason} (see `memories doctor`)"
+    report.looked_for_faces = find_and_group_faces(
+        catalog, report.photos, settings.workers, progress
+    )
+    return None
+
+
 def _plan(
     catalog: Catalog,
     photos: list[Photo],
@@ -150,7 +166,11 @@ def _plan(
     from memories.plan.timeline import build_timeline
 
     places = _places(catalog, photos, settings)
-    timeline = build_timeline(photos, qualities=catalog.qualities(), places=places)
+    faces, showing_hidden, names = _people(catalog)
+    timeline = build_timeline(
+        photos, qualities=catalog.qualities(), places=places, faces=faces,
+        showing_hidden_people=showing_hidden,
+    )  # fmt: skip
     events = segment_events(timeline.photos)
     home = _home(settings, timeline, catalog)
     home_point = (home.latitude, home.longitude) if home else None
@@ -158,9 +178,30 @@ def _plan(
     rules = PlanRules(max_photos=settings.max_photos, kinds=kinds or frozenset(MemoryKind))
     memories = plan_memories(
         timeline.photos, events, trips, today=today,
-        home_city=home.city if home else None, rules=rules,
+        home_city=home.city if home else None, people_names=names, rules=rules,
     )  # fmt: skip
     return Plan(timeline=timeline, events=events, trips=trips, memories=memories, home=home)
+
+
+def _people(
+    catalog: Catalog,
+) -> tuple[dict[str, list[FaceOf]], set[str], dict[str, str]]:
+    """Faces of visible people by photo, the photos showing a hidden person, and the names
+    of the visible people who have one."""
+    people = {person.id: person for person in catalog.people()}
+    faces: dict[str, list[FaceOf]] = {}
+    showing_hidden: set[str] = set()
+    for content_hash, on_photo in catalog.faces_by_photo().items():
+        if any(people[person].hidden for person, _ in on_photo):
+            showing_hidden.add(content_hash)
+        else:
+            faces[content_hash] = [(str(person), box) for person, box in on_photo]
+    names = {
+        str(person.id): person.name
+        for person in people.values()
+        if person.name and not person.hidden
+    }
+    return faces, showing_hidden, names
 
 
 def _places(catalog: Catalog, photos: list[Photo], settings: Settings) -> dict[str, Place | None]:

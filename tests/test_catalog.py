@@ -102,17 +102,18 @@ def test_damaged_catalog_gives_a_clear_error(tmp_path):
 
 
 def test_a_catalog_from_schema_1_is_migrated_keeping_its_photos(tmp_path):
-    from memories.catalog import _MIGRATIONS
+    from memories.catalog.schema import MIGRATIONS
 
     path = tmp_path / "catalog.sqlite"
     old = sqlite3.connect(path)
-    old.executescript(_MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    old.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
     old.execute("INSERT INTO photos (content_hash, format, kind, width, height, orientation) "
                 "VALUES ('abc', 'JPEG', 'photo', 4, 3, 1)")  # fmt: skip
     old.execute("INSERT INTO files VALUES (?, 1, 1, 'abc', NULL)", (b"/p/a.jpg",))
     old.commit()
     old.close()
     with Catalog.open(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 2
+        assert catalog.schema_version == SCHEMA_VERSION == 3
         assert [photo.path for photo in catalog.photos()] == [Path("/p/a.jpg")]
         assert [photo.content_hash for photo in catalog.unmeasured(catalog.photos())] == ["abc"]
+        assert [p.content_hash for p in catalog.unscanned_for_faces(catalog.photos())] == ["abc"]

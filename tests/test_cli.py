@@ -25,7 +25,12 @@ def run(*args: str):
 
 
 def command_names() -> list[str]:
-    return [command.name or command.callback.__name__ for command in app.registered_commands]
+    names = [command.name or command.callback.__name__ for command in app.registered_commands]
+    for group in app.registered_groups:
+        names.append(group.name)
+        names += [f"{group.name} {command.name or command.callback.__name__}"
+                  for command in group.typer_instance.registered_commands]  # fmt: skip
+    return names
 
 
 def test_version():
@@ -42,7 +47,7 @@ def test_help_has_examples_and_exit_codes():
 
 @pytest.mark.parametrize("command", command_names())
 def test_every_command_has_help_with_examples_and_is_in_the_readme(command):
-    result = run(command, "--help")
+    result = run(*command.split(), "--help")
     assert result.exit_code == 0
     assert "Examples" in result.stdout
     assert re.search(rf"`memories {command}\b", README.read_text()), f"{command} not in README"

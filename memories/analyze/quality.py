@@ -1,8 +1,4 @@
-"""How good a photo looks, from a small preview: sharpness, exposure, and a near-duplicate hash.
-
-JPEGs are decoded straight at 1/4 or 1/8 scale (Pillow's draft mode), so measuring a 12 MP
-photo costs a fraction of a full decode.
-"""
+"""How good a photo looks, from a 256-pixel preview: sharpness, exposure, a near-duplicate hash."""
 
 from __future__ import annotations
 
@@ -13,15 +9,9 @@ from PIL import Image
 
 from memories.errors import UnreadablePhoto
 from memories.model import Photo, PhotoKind, Quality
-from memories.scan.metadata import enable_heif
+from memories.scan.images import decode_displayed
 
 PREVIEW_EDGE = 256
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}  # fmt: skip
 
 
 def measure_many(photos: Sequence[Photo]) -> list[Quality | UnreadablePhoto]:
@@ -38,17 +28,7 @@ def measure_many(photos: Sequence[Photo]) -> list[Quality | UnreadablePhoto]:
 def measure(photo: Photo) -> Quality:
     if photo.kind is PhotoKind.VIDEO:
         raise ValueError("videos are not measured")
-    if photo.format == "HEIF":
-        enable_heif()
-    try:
-        with Image.open(photo.path) as image:
-            image.draft("L", (PREVIEW_EDGE, PREVIEW_EDGE))
-            grey = image.convert("L")
-    except Exception as error:  # Pillow raises many kinds on damaged pixel data
-        raise UnreadablePhoto(photo.path, f"cannot be decoded: {error}") from None
-    grey.thumbnail((PREVIEW_EDGE, PREVIEW_EDGE))
-    if photo.orientation in _TRANSPOSE:
-        grey = grey.transpose(_TRANSPOSE[photo.orientation])
+    grey = decode_displayed(photo, "L", PREVIEW_EDGE)
     pixels = np.asarray(grey, dtype=np.float32)
     return Quality(
         sharpness=float(_laplacian(pixels).var()),

@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from memories.model import DateSource, Photo, PhotoKind, Place, Quality, TimelinePhoto
 
+FaceOf = tuple[str, tuple[int, int, int, int]]
+"""A known person's id and the box of their face: [top, right, bottom, left]."""
+
 UNMEASURED_SCORE = 0.5
 PEOPLE_BONUS = 0.15
 
@@ -27,17 +30,18 @@ def build_timeline(
     *,
     qualities: Mapping[str, Quality | str],
     places: Mapping[str, Place | None],
-    people: Mapping[str, frozenset[str]] | None = None,
+    faces: Mapping[str, Sequence[FaceOf]] | None = None,
     showing_hidden_people: Collection[str] = (),
 ) -> Timeline:
     """Keep photos and videos (not screenshots or other images) with a trustworthy date.
 
-    Photos showing a hidden person (content hashes in `showing_hidden_people`) are left out
-    of everything. Ordering uses the UTC instant, so a trip across time zones is neither cut
-    nor reordered by its offset changes; a photo whose camera gave no offset borrows the
-    offset of the nearest photo in time that has one.
+    `faces` gives, by content hash, the faces of known people on each photo. Photos showing
+    a hidden person (content hashes in `showing_hidden_people`) are left out of everything.
+    Ordering uses the UTC instant, so a trip across time zones is neither cut nor reordered
+    by its offset changes; a photo whose camera gave no offset borrows the offset of the
+    nearest photo in time that has one.
     """
-    people = people or {}
+    faces = faces or {}
     timeline = Timeline()
     dated: list[Photo] = []
     for photo in photos:
@@ -56,7 +60,8 @@ def build_timeline(
     offsets = _borrowed_offsets(dated)
     for photo, offset in zip(dated, offsets, strict=True):
         quality = qualities.get(photo.content_hash)
-        who = people.get(photo.content_hash, frozenset())
+        on_photo = tuple(faces.get(photo.content_hash, ()))
+        who = frozenset(person for person, _ in on_photo)
         score = quality.score if isinstance(quality, Quality) else UNMEASURED_SCORE
         local = _wall_clock(photo)
         timeline.photos.append(
@@ -72,6 +77,7 @@ def build_timeline(
                 dhash=quality.dhash if isinstance(quality, Quality) else None,
                 landscape=photo.width >= photo.height,
                 people=who,
+                faces=on_photo,
             )
         )
     timeline.photos.sort(key=lambda photo: (photo.instant, str(photo.path)))

@@ -16,62 +16,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from memories.catalog.faces import FaceTables
+from memories.catalog.schema import MIGRATIONS, SCHEMA_VERSION
 from memories.errors import CatalogError, UnreadablePhoto
 from memories.model import DateSource, FileEntry, Photo, PhotoKind, Quality, Skipped
-
-SCHEMA_VERSION = 2
-
-_MIGRATIONS: tuple[str, ...] = (
-    # 0 -> 1
-    """
-    CREATE TABLE photos (
-        content_hash TEXT PRIMARY KEY,
-        format TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        width INTEGER NOT NULL,
-        height INTEGER NOT NULL,
-        orientation INTEGER NOT NULL,
-        taken_at TEXT,
-        taken_at_source TEXT,
-        latitude REAL,
-        longitude REAL,
-        camera TEXT,
-        duration REAL
-    );
-    CREATE TABLE files (
-        path BLOB PRIMARY KEY,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
-        content_hash TEXT REFERENCES photos (content_hash),
-        error TEXT,
-        CHECK ((content_hash IS NULL) <> (error IS NULL))
-    );
-    CREATE INDEX files_by_content_hash ON files (content_hash);
-    """,
-    # 1 -> 2: what analysis learnt about each photo, and the opt-in online geocoder's answers
-    """
-    CREATE TABLE quality (
-        content_hash TEXT PRIMARY KEY REFERENCES photos (content_hash) ON DELETE CASCADE,
-        sharpness REAL,
-        brightness REAL,
-        clipped REAL,
-        dhash INTEGER,
-        error TEXT
-    );
-    CREATE TABLE geocode_cache (
-        provider TEXT NOT NULL,
-        latitude REAL NOT NULL,
-        longitude REAL NOT NULL,
-        place TEXT,
-        PRIMARY KEY (provider, latitude, longitude)
-    );
-    """,
-)
-assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 _PHOTO_COLUMNS = (
     "content_hash, format, kind, width, height, orientation, taken_at, taken_at_source, "
     "latitude, longitude, camera, duration"
+)
+
+_UPDATE_PHOTO = ", ".join(
+    f"{column.strip()} = excluded.{column.strip()}" for column in _PHOTO_COLUMNS.split(",")[1:]
 )
 
 
@@ -87,7 +43,7 @@ class FileState(NamedTuple):
         return self.usable and (self.size, self.mtime_ns) == (entry.size, entry.mtime_ns)
 
 
-class Catalog:
+class Catalog(FaceTables):
     """An open catalog. Use as a context manager; writes happen in `transaction()` blocks."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
@@ -141,7 +97,7 @@ class Catalog:
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self.transaction():
-                for statement in _split_sql(_MIGRATIONS[target - 1]):
+                for statement in _split_sql(MIGRATIONS[target - 1]):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {target}")
 
@@ -170,9 +126,12 @@ class Catalog:
         """Store what reading each file gave; call inside a transaction."""
         for entry, result in results:
             if isinstance(result, Photo):
+                # An upsert, not INSERT OR REPLACE: a replaced row would take the analysis
+                # of the photo (quality, faces) with it through ON DELETE CASCADE.
                 self._db.execute(
-                    f"INSERT OR REPLACE INTO photos ({_PHOTO_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO photos ({_PHOTO_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"ON CONFLICT (content_hash) DO UPDATE SET {_UPDATE_PHOTO}",
                     _photo_row(result),
                 )
                 content_hash, error = result.content_hash, None

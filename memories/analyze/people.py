@@ -1,0 +1,210 @@
+"""Group faces into people: average-linkage clustering under a distance cap that keeps the
+user's decisions, and person ids that stay the same from one run to the next.
+
+Pure functions: encodings and labels in, groupings out; the catalog applies them.
+
+Average linkage joins two groups only when their faces are close *on average*, so one
+lookalike pair cannot chain two people together the way single-linkage methods (DBSCAN,
+chinese whispers) can; `benchmarks/faces_eval.py` compares them. Joining two people is worse
+than leaving one split in two (a split is fixed with `people merge`, and a wrong join puts a
+stranger in someone's memories), so the cap sits well under the model's 0.6.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from memories.model import KnownFace
+
+CLUSTER_DISTANCE = 0.5
+"""Two groups of faces are one person when their faces are on average closer than this."""
+MIN_FACES = 2
+"""A new person needs this many faces; a lone face stays unassigned until others match it."""
+SPLIT_DISTANCE = 0.4
+"""`people split` cuts a person into sub-groups whose faces are on average this close."""
+_APART = 1e9
+"""The distance given to faces that must stay apart: it outweighs any average it is part of."""
+_BLOCK = 2048
+
+
+@dataclass
+class Grouping:
+    """Who each face belongs to after (re)grouping."""
+
+    people: dict[int, list[int]] = field(default_factory=dict)
+    """Existing person id -> ids of its faces."""
+    new_people: list[list[int]] = field(default_factory=list)
+    """Face ids of each new person, largest first: the catalog gives them fresh ids."""
+    unassigned: list[int] = field(default_factory=list)
+
+
+def cluster(
+    encodings: np.ndarray,
+    fixed: Sequence[int | None],
+    distance: float = CLUSTER_DISTANCE,
+) -> np.ndarray:
+    """A cluster label per face. Faces with the same `fixed` label end up together, faces with
+    different ones apart, and free faces (None) join a cluster while the average distance
+    between the two clusters' faces stays under `distance`."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    count = len(encodings)
+    labels = np.arange(count)
+    if count < 2:
+        return labels
+    # Average linkage only joins clusters with at least one pair of faces under `distance`,
+    # so it can run separately on each connected piece of that "close pair" graph.
+    rows, columns = _close_pairs(encodings, fixed, distance)
+    graph = coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(count, count))
+    _, pieces = connected_components(graph, directed=False)
+    next_label = count
+    for piece in _members_of_each(pieces):
+        if len(piece) < 2:
+            continue
+        dissimilarity = _pairwise(encodings[piece])
+        piece_fixed = np.array([-1 if fixed[i] is None else fixed[i] for i in piece])
+        both_fixed = (piece_fixed[:, None] >= 0) & (piece_fixed[None, :] >= 0)
+        same = piece_fixed[:, None] == piece_fixed[None, :]
+        dissimilarity[both_fixed & same] = 0.0
+        dissimilarity[both_fixed & ~same] = _APART
+        np.fill_diagonal(dissimilarity, 0.0)
+        tree = linkage(_condensed(dissimilarity), method="average")
+        # The cut sits just under `distance` so that a pair exactly at the cap stays apart.
+        flat = fcluster(tree, t=np.nextafter(distance, 0), criterion="distance")
+        labels[piece] = flat + next_label
+        next_label += int(flat.max()) + 1
+    return labels
+
+
+def regroup(
+    faces: Sequence[KnownFace],
+    *,
+    full: bool = False,
+    distance: float = CLUSTER_DISTANCE,
+    min_faces: int = MIN_FACES,
+) -> Grouping:
+    """Decide who each face is.
+
+    Incremental (default): every assigned face stays with its person; unassigned faces join
+    the person they match, or form new people among themselves. Full: only faces the user
+    placed (pinned) stay put and everything else is clustered again; each cluster then keeps
+    the id of the person most of its faces had, so ids and names survive.
+    """
+    if not faces:
+        return Grouping()
+    fixed = [face.person if (face.pinned or not full) else None for face in faces]
+    labels = cluster(np.stack([face.encoding for face in faces]), fixed, distance)
+    clusters: dict[int, list[KnownFace]] = defaultdict(list)
+    for face, label in zip(faces, labels, strict=True):
+        clusters[int(label)].append(face)
+    fixed_faces = {face.id for face, person in zip(faces, fixed, strict=True) if person is not None}
+    return _name_clusters(list(clusters.values()), fixed_faces, min_faces)
+
+
+def split(encodings: np.ndarray, distance: float = SPLIT_DISTANCE) -> np.ndarray:
+    """A sub-group label per face of one person, for `people split`: the groups that hold
+    together at a tighter `distance`, or the two halves of its clustering tree when it holds
+    together even then."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if len(encodings) < 2:
+        return np.zeros(len(encodings), dtype=int)
+    tree = linkage(_condensed(_pairwise(encodings)), method="average")
+    labels = fcluster(tree, t=distance, criterion="distance")
+    if labels.max() == 1:
+        labels = fcluster(tree, t=2, criterion="maxclust")
+    return labels - 1
+
+
+def _name_clusters(
+    clusters: list[list[KnownFace]], fixed_faces: set[int], min_faces: int
+) -> Grouping:
+    """Give each cluster a person: the one its fixed faces belong to (`cluster` never puts
+    two people's fixed faces together), else the previous person of most of its faces (each
+    person to one cluster, biggest overlap first), else a new one when it is big enough."""
+    grouping = Grouping()
+    open_clusters: list[list[KnownFace]] = []
+    for members in clusters:
+        owners = {face.person for face in members if face.id in fixed_faces}
+        if owners:
+            [person] = owners
+            assert person is not None
+            grouping.people[person] = sorted(face.id for face in members)
+        else:
+            open_clusters.append(members)
+    overlaps = sorted(
+        (
+            (-count, min(face.id for face in members), person, index)
+            for index, members in enumerate(open_clusters)
+            for person, count in Counter(f.person for f in members if f.person is not None).items()
+        )
+    )
+    claimed: set[int] = set()
+    for _, _, person, index in overlaps:
+        if person in grouping.people or index in claimed:
+            continue
+        grouping.people[person] = sorted(face.id for face in open_clusters[index])
+        claimed.add(index)
+    for index, members in enumerate(open_clusters):
+        if index in claimed:
+            continue
+        ids = sorted(face.id for face in members)
+        if len(ids) >= min_faces:
+            grouping.new_people.append(ids)
+        else:
+            grouping.unassigned.extend(ids)
+    grouping.new_people.sort(key=lambda ids: (-len(ids), ids[0]))
+    grouping.unassigned.sort()
+    return grouping
+
+
+def _close_pairs(
+    encodings: np.ndarray, fixed: Sequence[int | None], distance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (free face, any face) closer than `distance`, plus a chain through each
+    fixed group: the edges of the graph whose pieces are clustered separately."""
+    free = np.array([label is None for label in fixed])
+    free_index = np.flatnonzero(free)
+    rows: list[np.ndarray] = []
+    columns: list[np.ndarray] = []
+    squares = np.einsum("ij,ij->i", encodings, encodings)
+    for start in range(0, len(free_index), _BLOCK):
+        block = free_index[start : start + _BLOCK]
+        squared = squares[block, None] + squares[None, :] - 2 * encodings[block] @ encodings.T
+        near_row, near_column = np.nonzero(squared < distance * distance)
+        rows.append(block[near_row])
+        columns.append(near_column)
+    by_label: dict[int, list[int]] = defaultdict(list)
+    for index, label in enumerate(fixed):
+        if label is not None:
+            by_label[label].append(index)
+    for members in by_label.values():
+        rows.append(np.array(members[:-1], dtype=int))
+        columns.append(np.array(members[1:], dtype=int))
+    if not rows:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    return np.concatenate(rows), np.concatenate(columns)
+
+
+def _members_of_each(pieces: np.ndarray) -> list[np.ndarray]:
+    order = np.argsort(pieces, kind="stable")
+    boundaries = np.flatnonzero(np.diff(pieces[order])) + 1
+    return np.split(order, boundaries)
+
+
+def _pairwise(encodings: np.ndarray) -> np.ndarray:
+    from scipy.spatial.distance import cdist
+
+    return cdist(encodings, encodings)
+
+
+def _condensed(square: np.ndarray) -> np.ndarray:
+    from scipy.spatial.distance import squareform
+
+    return squareform(square, checks=False)

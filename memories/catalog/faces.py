@@ -1,0 +1,213 @@
+"""The catalog's face tables: faces found in each photo, the people they are grouped into,
+and the user's decisions about those people (names, hiding, pinned faces)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from memories.errors import UnreadablePhoto
+from memories.model import Face, KnownFace, Person, Photo, PhotoKind
+
+
+class PersonSummary(NamedTuple):
+    """A person with what the listing shows about them."""
+
+    person: Person
+    faces: int
+    photos: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+class FaceOnPhoto(NamedTuple):
+    """A face where the user can find it: its id, its person, a path to its photo, its box."""
+
+    id: int
+    person: int | None
+    content_hash: str
+    path: Path
+    box: tuple[int, int, int, int]
+    score: float
+
+
+class FaceTables:
+    """Mixed into `Catalog`; writes happen inside its `transaction()` blocks."""
+
+    _db: sqlite3.Connection
+
+    # Finding faces -----------------------------------------------------------------------
+
+    def unscanned_for_faces(self, photos: Iterable[Photo]) -> list[Photo]:
+        """The photos (not videos or screenshots) nobody has looked for faces in yet."""
+        scanned = {row[0] for row in self._db.execute("SELECT content_hash FROM face_scans")}
+        return [
+            photo
+            for photo in photos
+            if photo.content_hash not in scanned and photo.kind is PhotoKind.PHOTO
+        ]
+
+    def record_faces(self, results: Iterable[tuple[Photo, list[Face] | UnreadablePhoto]]) -> None:
+        """Store the faces found in each photo (or why it could not be decoded)."""
+        for photo, result in results:
+            error = result.reason if isinstance(result, UnreadablePhoto) else None
+            self._db.execute(
+                "INSERT OR REPLACE INTO face_scans VALUES (?, ?)", (photo.content_hash, error)
+            )
+            self._db.execute("DELETE FROM faces WHERE content_hash = ?", (photo.content_hash,))
+            for face in [] if isinstance(result, UnreadablePhoto) else result:
+                self._db.execute(
+                    "INSERT INTO faces (content_hash, box_top, box_right, box_bottom, box_left, "
+                    "landmarks, encoding, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        photo.content_hash,
+                        *face.box,
+                        json.dumps(face.landmarks),
+                        face.encoding.astype("<f4").tobytes(),
+                        face.score,
+                    ),
+                )
+
+    def known_faces(self, face_ids: Sequence[int] | None = None) -> list[KnownFace]:
+        """Every face with its encoding (or only those in `face_ids`), by id."""
+        rows = self._db.execute(
+            "SELECT id, content_hash, box_top, box_right, box_bottom, box_left, encoding, "
+            "person_id, pinned FROM faces ORDER BY id"
+        )
+        wanted = set(face_ids) if face_ids is not None else None
+        return [
+            KnownFace(
+                id=face_id,
+                content_hash=content_hash,
+                box=(top, right, bottom, left),
+                encoding=np.frombuffer(encoding, dtype="<f4"),
+                person=person,
+                pinned=bool(pinned),
+            )
+            for face_id, content_hash, top, right, bottom, left, encoding, person, pinned in rows
+            if wanted is None or face_id in wanted
+        ]
+
+    def face_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM faces").fetchone()[0]
+
+    # People ------------------------------------------------------------------------------
+
+    def new_person(self) -> int:
+        cursor = self._db.execute("INSERT INTO people (name) VALUES (NULL)")
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def assign_faces(self, person: int | None, face_ids: Iterable[int], pinned: bool) -> None:
+        self._db.executemany(
+            "UPDATE faces SET person_id = ?, pinned = ? WHERE id = ?",
+            [(person, int(pinned), face_id) for face_id in face_ids],
+        )
+
+    def set_people(self, faces_of: dict[int, list[int]], unassigned: Iterable[int]) -> None:
+        """Give faces their (existing) people, leaving pinned flags as they are, and drop the
+        people no face belongs to any more."""
+        self._db.executemany(
+            "UPDATE faces SET person_id = ? WHERE id = ?",
+            [(person, face_id) for person, ids in faces_of.items() for face_id in ids],
+        )
+        self._db.executemany(
+            "UPDATE faces SET person_id = NULL, pinned = 0 WHERE id = ?",
+            [(face_id,) for face_id in unassigned],
+        )
+        self.drop_empty_people()
+
+    def drop_empty_people(self) -> None:
+        self._db.execute(
+            "DELETE FROM people WHERE id NOT IN "
+            "(SELECT person_id FROM faces WHERE person_id IS NOT NULL)"
+        )
+
+    def person(self, person_id: int) -> Person | None:
+        row = self._db.execute(
+            "SELECT id, name, hidden FROM people WHERE id = ?", (person_id,)
+        ).fetchone()
+        return Person(row[0], row[1], bool(row[2])) if row else None
+
+    def people(self) -> list[Person]:
+        rows = self._db.execute("SELECT id, name, hidden FROM people ORDER BY id")
+        return [Person(person_id, name, bool(hidden)) for person_id, name, hidden in rows]
+
+    def rename_person(self, person_id: int, name: str | None) -> None:
+        self._db.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+
+    def hide_person(self, person_id: int, hidden: bool) -> None:
+        self._db.execute("UPDATE people SET hidden = ? WHERE id = ?", (int(hidden), person_id))
+
+    def pin_faces_of(self, person_id: int) -> None:
+        """The user has looked at this person: their faces stay with them when regrouping."""
+        self._db.execute("UPDATE faces SET pinned = 1 WHERE person_id = ?", (person_id,))
+
+    def people_summary(self) -> list[PersonSummary]:
+        """Every person with their face and photo counts and the span of their photos."""
+        rows = self._db.execute(
+            "SELECT people.id, people.name, people.hidden, count(faces.id), "
+            "count(DISTINCT faces.content_hash), min(photos.taken_at), max(photos.taken_at) "
+            "FROM people JOIN faces ON faces.person_id = people.id "
+            "JOIN photos USING (content_hash) GROUP BY people.id ORDER BY people.id"
+        )
+        return [
+            PersonSummary(
+                Person(person_id, name, bool(hidden)),
+                faces,
+                photos,
+                _moment(first),
+                _moment(last),
+            )
+            for person_id, name, hidden, faces, photos, first, last in rows
+        ]
+
+    def faces_on_photos(self, person_id: int | None = None) -> list[FaceOnPhoto]:
+        """Faces of people (of one person, if given) with one path to each one's photo,
+        the clearest first."""
+        where = "faces.person_id = ?" if person_id is not None else "faces.person_id IS NOT NULL"
+        rows = self._db.execute(
+            "SELECT faces.id, faces.person_id, faces.content_hash, min(files.path), "
+            "box_top, box_right, box_bottom, box_left, score FROM faces "
+            "JOIN files USING (content_hash) "
+            f"WHERE {where} GROUP BY faces.id ORDER BY faces.person_id, score DESC, faces.id",
+            (person_id,) if person_id is not None else (),
+        )
+        return [
+            FaceOnPhoto(face_id, person, content_hash, Path(os.fsdecode(raw)), box, score)
+            for face_id, person, content_hash, raw, *box_and_score in rows
+            for box, score in [(tuple(box_and_score[:4]), box_and_score[4])]
+        ]
+
+    def faces_by_photo(self) -> dict[str, list[tuple[int, tuple[int, int, int, int]]]]:
+        """For each photo with faces of people: (person id, box) of each, hidden people too."""
+        found: dict[str, list[tuple[int, tuple[int, int, int, int]]]] = {}
+        for content_hash, person, *box in self._db.execute(
+            "SELECT content_hash, person_id, box_top, box_right, box_bottom, box_left "
+            "FROM faces WHERE person_id IS NOT NULL ORDER BY id"
+        ):
+            found.setdefault(content_hash, []).append((person, (box[0], box[1], box[2], box[3])))
+        return found
+
+    def forget_faces(self, person_id: int | None = None) -> int:
+        """Delete every face (and person, and the record of which photos were looked at), or
+        one person's faces and the person; returns how many faces were deleted."""
+        if person_id is None:
+            deleted = self._db.execute("DELETE FROM faces").rowcount
+            self._db.execute("DELETE FROM people")
+            self._db.execute("DELETE FROM face_scans")
+            return deleted
+        deleted = self._db.execute("DELETE FROM faces WHERE person_id = ?", (person_id,)).rowcount
+        self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+        return deleted
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

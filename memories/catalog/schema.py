@@ -1,0 +1,80 @@
+"""The catalog's tables, as a list of migrations: each takes the schema one version up."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1
+    """
+    CREATE TABLE photos (
+        content_hash TEXT PRIMARY KEY,
+        format TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        orientation INTEGER NOT NULL,
+        taken_at TEXT,
+        taken_at_source TEXT,
+        latitude REAL,
+        longitude REAL,
+        camera TEXT,
+        duration REAL
+    );
+    CREATE TABLE files (
+        path BLOB PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT REFERENCES photos (content_hash),
+        error TEXT,
+        CHECK ((content_hash IS NULL) <> (error IS NULL))
+    );
+    CREATE INDEX files_by_content_hash ON files (content_hash);
+    """,
+    # 1 -> 2: what analysis learnt about each photo, and the opt-in online geocoder's answers
+    """
+    CREATE TABLE quality (
+        content_hash TEXT PRIMARY KEY REFERENCES photos (content_hash) ON DELETE CASCADE,
+        sharpness REAL,
+        brightness REAL,
+        clipped REAL,
+        dhash INTEGER,
+        error TEXT
+    );
+    CREATE TABLE geocode_cache (
+        provider TEXT NOT NULL,
+        latitude REAL NOT NULL,
+        longitude REAL NOT NULL,
+        place TEXT,
+        PRIMARY KEY (provider, latitude, longitude)
+    );
+    """,
+    # 2 -> 3: faces, the people they are grouped into, and which photos were looked at
+    """
+    CREATE TABLE face_scans (
+        content_hash TEXT PRIMARY KEY REFERENCES photos (content_hash) ON DELETE CASCADE,
+        error TEXT
+    );
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT,
+        hidden INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE faces (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        content_hash TEXT NOT NULL REFERENCES photos (content_hash) ON DELETE CASCADE,
+        box_top INTEGER NOT NULL,
+        box_right INTEGER NOT NULL,
+        box_bottom INTEGER NOT NULL,
+        box_left INTEGER NOT NULL,
+        landmarks TEXT NOT NULL,
+        encoding BLOB NOT NULL,
+        score REAL NOT NULL,
+        person_id INTEGER REFERENCES people (id) ON DELETE SET NULL,
+        pinned INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX faces_by_photo ON faces (content_hash);
+    CREATE INDEX faces_by_person ON faces (person_id);
+    """,
+)
+assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -1,0 +1,136 @@
+"""What every command shares: options, settings, consoles, progress bars, error handling."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from memories.config import Settings, load_settings
+from memories.errors import ExitStatus, MemoriesError
+
+PhotosArgument = Annotated[
+    list[Path],
+    typer.Argument(help="Folders (or single files) of photos and videos.", metavar="PHOTOS..."),
+]
+LibraryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--library",
+        "-l",
+        help="Library folder [default: $MEMORIES_LIBRARY, the config file, or ~/Memories].",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print data as JSON on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Worker processes [default: one per core]."),
+]
+WaitOption = Annotated[
+    bool, typer.Option("--wait", help="Wait for another run on the library to finish.")
+]
+
+run_options = {"debug": False}
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def reports_errors(command: _Command) -> _Command:
+    """Turn our exceptions into one line on stderr and the exit status they stand for."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        debug = run_options["debug"]
+        try:
+            return command(*args, **kwargs)
+        except MemoriesError as error:
+            if debug:
+                raise
+            stderr().print(f"memories: {error}", markup=False, highlight=False)
+            raise typer.Exit(error.exit_status) from None
+        except KeyboardInterrupt:
+            stderr().print("memories: interrupted; finished work is kept, run again to go on")
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+        except (typer.Exit, typer.TyperException):
+            raise
+        except Exception as error:
+            if debug:
+                raise
+            stderr().print(
+                f"memories: internal error: {type(error).__name__}: {error} "
+                "(run with --debug for details)",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
+
+    return run  # type: ignore[return-value]
+
+
+def settings_from(**flags: Any) -> Settings:
+    return load_settings(os.environ, **flags)
+
+
+def stdout() -> Console:
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 160  # logs and pipes: keep each table row on one line
+    return console
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class ProgressDisplay:
+    """A Rich progress bar per stage on stderr, shown only on a terminal; the core calls it."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        console = stderr()
+        self._progress = (
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+                transient=True,
+            )
+            if enabled and console.is_terminal
+            else None
+        )
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Callable[[str, int, int | None], None] | None:
+        if self._progress is None:
+            return None
+        self._progress.start()
+        return self._update
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def _update(self, stage: str, done: int, total: int | None) -> None:
+        assert self._progress is not None
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    return f"{number:,} {singular if number == 1 else plural or singular + 's'}"
+
+
+def shown(path: Path) -> str:
+    """A path for people: bytes that are not UTF-8 in a file name show as U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")

