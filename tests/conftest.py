@@ -73,8 +73,8 @@ PhotoMaker = Callable[..., Path]
 def make_photo(tmp_path: Path) -> PhotoMaker:
     """Write a small image under `tmp_path/photos` (or `folder`) and return its path.
 
-    `size` is the stored (not displayed) size; EXIF keywords are those of `exif_bytes`;
-    `exif=False` writes none at all.
+    `size` is the stored (not displayed) size of a flat `color`, unless an `image` is given;
+    EXIF keywords are those of `exif_bytes`; `exif=False` writes none at all.
     """
 
     def make(
@@ -85,11 +85,12 @@ def make_photo(tmp_path: Path) -> PhotoMaker:
         color: tuple[int, int, int] = (200, 120, 40),
         image_format: str | None = None,
         exif: bool = True,
+        image: Image.Image | None = None,
         **exif_tags: object,
     ) -> Path:
         path = (folder or tmp_path / "photos") / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        image = Image.new("RGB", size, color)
+        image = image or Image.new("RGB", size, color)
         options: dict[str, object] = {}
         if exif:
             options["exif"] = exif_bytes(**exif_tags)  # type: ignore[arg-type]

@@ -117,3 +117,24 @@ def test_a_catalog_from_schema_1_is_migrated_keeping_its_photos(tmp_path):
         assert [photo.path for photo in catalog.photos()] == [Path("/p/a.jpg")]
         assert [photo.content_hash for photo in catalog.unmeasured(catalog.photos())] == ["abc"]
         assert [p.content_hash for p in catalog.unscanned_for_faces(catalog.photos())] == ["abc"]
+
+
+def test_reading_a_known_photo_again_keeps_what_analysis_learnt(tmp_path):
+    import numpy as np
+
+    from memories.model import Face, Quality
+
+    photo = a_photo(Path("/photos/a.jpg"))
+    face = Face((1, 3, 3, 1), ((1, 1),) * 5, np.zeros(128, dtype=np.float32), 1.0)
+    with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
+        with catalog.transaction():
+            catalog.record([(FileEntry(photo.path, 10, 20), photo)])
+            catalog.record_quality([(photo, Quality(100.0, 0.5, 0.0, 7))])
+            catalog.record_faces([(photo, [face])])
+        moved = a_photo(Path("/photos/moved.jpg"))
+        with catalog.transaction():  # a move: the same content read again under a new path
+            catalog.record([(FileEntry(moved.path, 10, 30), moved)])
+            catalog.remove_files([photo.path])
+        assert catalog.qualities()["abc"] == Quality(100.0, 0.5, 0.0, 7)
+        assert [known.content_hash for known in catalog.known_faces()] == ["abc"]
+        assert catalog.unscanned_for_faces(catalog.photos()) == []

@@ -29,12 +29,14 @@ def library(tmp_path_factory):
 
 def test_build_prints_scan_plan_and_memories(tmp_path):
     before = snapshot(SAMPLE_PHOTOS)
-    result = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14")
+    result = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14",
+                 "--no-faces")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Scanned 28 photos and videos" in result.stdout
     assert "events and 1 trip; home: Lyon." in result.stdout
     assert "Trip to Kyoto" in result.stdout and "On this day, 2 years ago" in result.stdout
-    again = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14", "-q")
+    again = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14", "-q",
+                "--no-faces")  # fmt: skip
     assert (again.exit_code, again.output) == (0, "")
     assert snapshot(SAMPLE_PHOTOS) == before, "building changed an original"
 
@@ -142,3 +144,12 @@ def test_a_photo_that_cannot_be_decoded_is_reported_and_left_out(make_photo, pho
     assert "IMG_20240613_120000.jpg: cannot be decoded" in result.stdout
     events = json.loads(run("events", "-l", tmp_path / "lib", "--json").stdout)
     assert not any("20240613" in path for event in events for path in event["photos"])
+
+
+def test_the_two_people_of_the_sample_photos_are_found(library):
+    people = json.loads(run("people", "-l", library, "--json").stdout)
+    assert sorted(len(person["faces"]) for person in people) == [10, 11]
+    grace = max(people, key=lambda person: len(person["faces"]))
+    assert any(face["photo"].endswith("IMG-20240820-WA0003.jpg") for face in grace["faces"])
+    rotated = [f for p in people for f in p["faces"] if f["photo"].endswith("101530123.jpg")]
+    assert len(rotated) == 1  # found upright in the photo stored on its side

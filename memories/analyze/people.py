@@ -20,11 +20,11 @@ import numpy as np
 
 from memories.model import KnownFace
 
-CLUSTER_DISTANCE = 0.5
+CLUSTER_DISTANCE = 0.55
 """Two groups of faces are one person when their faces are on average closer than this."""
 MIN_FACES = 2
 """A new person needs this many faces; a lone face stays unassigned until others match it."""
-SPLIT_DISTANCE = 0.4
+SPLIT_DISTANCE = 0.45
 """`people split` cuts a person into sub-groups whose faces are on average this close."""
 _APART = 1e9
 """The distance given to faces that must stay apart: it outweighs any average it is part of."""

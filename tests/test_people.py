@@ -1,0 +1,111 @@
+"""Grouping faces into people (pure functions, on synthetic encodings): the distance cap, the
+user's decisions as constraints, incremental joins, full regrouping with stable ids, splits."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from memories.analyze.people import CLUSTER_DISTANCE, cluster, regroup, split
+from memories.model import KnownFace
+
+
+def people_like(counts: list[int], seed: int = 0, spread: float = 0.08) -> np.ndarray:
+    """Encodings of several people: a centre each, 1.0 apart, faces scattered around it."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index, count in enumerate(counts):
+        centre = np.zeros(128)
+        centre[index] = 1.0
+        rows += [centre + rng.normal(0, spread / np.sqrt(128), 128) for _ in range(count)]
+    return np.array(rows, dtype=np.float32)
+
+
+def faces_from(encodings, people=None, pinned=None) -> list[KnownFace]:
+    count = len(encodings)
+    people = people or [None] * count
+    pinned = pinned or [False] * count
+    return [
+        KnownFace(index + 1, f"photo{index}", (0, 1, 1, 0), encodings[index], people[index],
+                  pinned[index])
+        for index in range(count)
+    ]  # fmt: skip
+
+
+def test_two_people_are_two_clusters():
+    labels = cluster(people_like([5, 4]), [None] * 9)
+    assert len(set(labels[:5])) == 1 and len(set(labels[5:])) == 1
+    assert labels[0] != labels[5]
+
+
+def test_nothing_joins_beyond_the_cap():
+    encodings = np.array([[0.0] * 128, [0.0] * 127 + [CLUSTER_DISTANCE]], dtype=np.float32)
+    labels = cluster(encodings, [None, None])
+    assert labels[0] != labels[1]
+
+
+def test_a_lookalike_cannot_chain_two_people_together():
+    # A and B are 0.9 apart; a face halfway between is close to each, not to both groups.
+    a, b = people_like([6, 6])[:6], people_like([6, 6])[6:]
+    middle = (a[0] + b[0]) / 2
+    labels = cluster(np.vstack([a, b, middle[None, :]]), [None] * 13)
+    assert labels[0] != labels[6]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    data=st.data(),
+)
+def test_fixed_faces_stay_with_their_label_and_apart_from_other_labels(counts, data):
+    encodings = people_like(counts, seed=len(counts), spread=0.6)
+    fixed = data.draw(st.lists(st.sampled_from([None, 1, 2, 3]), min_size=len(encodings),
+                               max_size=len(encodings)))  # fmt: skip
+    labels = cluster(encodings, fixed)
+    for i, left in enumerate(fixed):
+        for j, right in enumerate(fixed):
+            if left is not None and right is not None:
+                assert (labels[i] == labels[j]) == (left == right)
+
+
+def test_new_faces_join_the_person_they_match_and_form_new_people():
+    encodings = people_like([4, 3, 3])
+    people = [7, 7, 7, None, 9, 9, None, None, None, None]
+    grouping = regroup(faces_from(encodings, people))
+    assert grouping.people == {7: [1, 2, 3, 4], 9: [5, 6, 7]}
+    assert grouping.new_people == [[8, 9, 10]]
+
+
+def test_a_lone_face_stays_unassigned():
+    encodings = people_like([3, 1])
+    grouping = regroup(faces_from(encodings))
+    assert grouping.new_people == [[1, 2, 3]] and grouping.unassigned == [4]
+
+
+def test_incremental_grouping_never_merges_existing_people():
+    encodings = people_like([3, 3])
+    encodings[3:] = encodings[:3] + 0.001  # the same person, already split by the user
+    grouping = regroup(faces_from(encodings, [1, 1, 1, 2, 2, 2]))
+    assert grouping.people == {1: [1, 2, 3], 2: [4, 5, 6]}
+
+
+def test_full_regrouping_keeps_ids_and_pinned_faces():
+    encodings = people_like([4, 4])
+    # Person 5 was wrongly given one of the second person's faces; person 6 was unpinned.
+    people = [5, 5, 5, 5, 5, 6, 6, 6]
+    grouping = regroup(faces_from(encodings, people), full=True)
+    assert grouping.people == {5: [1, 2, 3, 4], 6: [5, 6, 7, 8]}
+    pinned = [True] * 5 + [False] * 3
+    grouping = regroup(faces_from(encodings, people, pinned), full=True)
+    assert grouping.people[5] == [1, 2, 3, 4, 5]  # the user's decision stands
+
+
+def test_split_finds_the_two_people_in_one():
+    labels = split(people_like([4, 3]))
+    assert len(set(labels[:4])) == 1 and len(set(labels[4:])) == 1 and labels[0] != labels[4]
+
+
+def test_split_of_one_tight_group_still_gives_two_parts():
+    labels = split(people_like([5], spread=0.01))
+    assert sorted(set(labels.tolist())) == [0, 1]
