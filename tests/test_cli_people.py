@@ -190,3 +190,21 @@ def test_unknown_person_is_a_one_line_usage_error(library):
     result = run("people", "name", "999", "Nobody", "-l", library)
     assert result.exit_code == 2
     assert result.output.strip() == "memories: there is no person 999; `memories people` lists them"
+
+
+def test_the_planner_gets_the_boxes_of_visible_people(library):
+    from datetime import date
+
+    from memories import pipeline
+    from memories.config import Settings
+
+    people = people_of(library)
+    eileen = person_with(people, 4)
+    run("people", "hide", eileen["id"], "-l", library)
+    plan = pipeline.plan(Settings(library=library, workers=1), today=date(2025, 6, 14))
+    with_faces = [photo for photo in plan.timeline.photos if photo.faces]
+    assert len(with_faces) == 4  # Grace alone; the photo of both goes with hidden Eileen
+    grace = str(person_with(people, 5)["id"])
+    for photo in with_faces:
+        [(person, (top, right, bottom, left))] = photo.faces
+        assert person == grace and photo.people == {grace} and left < right and top < bottom
