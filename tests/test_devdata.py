@@ -92,3 +92,27 @@ def test_faces_folder_is_all_photos(photos, skipped):
     faces = [name for name in photos if name.startswith("faces/")]
     assert len(faces) >= 40
     assert not [name for name in skipped if name.startswith("faces/")]
+
+
+def test_labelled_faces_group_into_pure_people(tmp_path):
+    """devdata/faces/<person>/: no person we make mixes two labels, and every label is one
+    person. The 150-pixel TV-cast crops are too small to count as photos (they are kept as
+    "other" images, like stickers), so four labels take part; benchmarks/faces_eval.py
+    scores all twelve."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from memories.cli import app
+
+    faces = DEVDATA / "faces"
+    library = tmp_path / "Memories"
+    before = snapshot(faces)
+    built = CliRunner().invoke(app, ["build", str(faces), "-l", str(library), "-q"])
+    assert built.exit_code == 0, built.output
+    assert snapshot(faces) == before, "building changed a file in devdata"
+    people = json.loads(CliRunner().invoke(app, ["people", "-l", str(library), "--json"]).stdout)
+    labels_of = [{face["photo"].split("/")[-2] for face in person["faces"]} for person in people]
+    assert all(len(labels) == 1 for labels in labels_of), labels_of
+    labels = sorted(label for labels in labels_of for label in labels)
+    assert labels == ["Alex_Lacamoire", "Barack_Obama", "Kit_Harington", "Rose_Leslie"]

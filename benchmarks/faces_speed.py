@@ -1,0 +1,212 @@
+"""Face stage speed: ours against the naive face_recognition pipeline, on phone-sized photos.
+
+    python benchmarks/faces_speed.py [--photos 24] [--workers N] [--no-options]
+
+Generates (once, cached under benchmarks/.cache/) 12 MP JPEGs in the mix a phone roll has:
+no one, a portrait, a couple, a group, a distant group. Faces come from ../shared/devdata/faces
+and the two public-domain portraits, scaled to sizes typical of each kind of shot. Then, on
+the same photos, in one run:
+  - naive: full-size decode, HOG detector with one upsampling, 5-point landmarks and an
+    encoding per face (face_recognition's defaults), one process;
+  - ours: the face stage as `memories build` runs it (reduced decode, detection plan,
+    full-size encoding of small faces), with --workers processes and with one;
+  - unless --no-options: each detection size and upsampling we considered, one process,
+    with the share of the naive pipeline's faces it finds.
+A face counts as found when our box overlaps a naive box by at least 40% (intersection
+over union).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from memories.analyze.faces import DetectionPlan, _models, find_faces, find_faces_many
+from memories.config import default_workers
+from memories.model import FileEntry, Photo
+from memories.parallel import map_in_batches
+from memories.scan.metadata import read_media
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+DEVDATA_FACES = Path(__file__).resolve().parents[2] / "shared" / "devdata" / "faces"
+PHONE_SIZE = (4032, 3024)
+# (kind of shot, share of the roll, number of faces, face widths in pixels)
+SHOTS = [
+    ("no one", 0.25, (0, 0), (0, 0)),
+    ("portrait", 0.25, (1, 1), (450, 1100)),
+    ("couple", 0.2, (2, 2), (250, 500)),
+    ("group", 0.2, (5, 9), (120, 260)),
+    ("distant group", 0.1, (4, 7), (70, 120)),
+]
+OPTIONS = [(1024, 1), (1280, 1), (1600, 1), (2016, 1), (2016, 0), (4032, 0)]
+
+Box = tuple[int, int, int, int]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--no-options", action="store_true")
+    args = parser.parse_args()
+
+    photos, kinds = make_roll(CACHE / f"faces-{args.photos}", args.photos)
+    print(f"{len(photos)} photos of {PHONE_SIZE[0]}x{PHONE_SIZE[1]}: " + ", ".join(
+        f"{kinds.count(kind)} {kind}" for kind, *_ in SHOTS))  # fmt: skip
+    print(f"workers: {args.workers}, cores: {os.cpu_count()}\n")
+    _models()  # loaded before timing, as a long-running worker has them
+
+    naive_seconds, naive_boxes = timed(lambda: [naive_faces(photo) for photo in photos])
+    naive_count = sum(map(len, naive_boxes))
+    print(f"naive: {len(photos) / naive_seconds:.2f} photos/s, {naive_count} faces")
+
+    def ours(workers: int) -> list[list[Box]]:
+        found = map_in_batches(find_faces_many, photos, workers, batch_size=2, parallel_from=2)
+        return [[face.box for face in faces] for _, faces in found]  # type: ignore[union-attr]
+
+    for workers in sorted({args.workers, 1}, reverse=True):
+        seconds, boxes = timed(lambda workers=workers: ours(workers))
+        report(f"ours, {workers} worker{'s' if workers > 1 else ''}", seconds, naive_seconds,
+               boxes, naive_boxes, photos, kinds)  # fmt: skip
+    if args.no_options:
+        return
+    print("\ndetection choices, one process (edge = long edge scanned, upsample):")
+    for edge, upsample in OPTIONS:
+        plan = DetectionPlan(edge=edge, upsample=upsample)
+        seconds, boxes = timed(
+            lambda plan=plan: [[face.box for face in find_faces(p, plan)] for p in photos]
+        )
+        report(f"  edge {edge}, upsample {upsample}", seconds, naive_seconds, boxes, naive_boxes,
+               photos, kinds)  # fmt: skip
+
+
+def report(
+    label: str,
+    seconds: float,
+    naive_seconds: float,
+    boxes: list[list[Box]],
+    naive_boxes: list[list[Box]],
+    photos: Sequence[Photo],
+    kinds: list[str],
+) -> None:
+    found = [matched(ours, theirs) for ours, theirs in zip(boxes, naive_boxes, strict=True)]
+    total = sum(map(len, naive_boxes))
+    per_kind = ", ".join(
+        f"{kind} {sum(f for f, k in zip(found, kinds, strict=True) if k == kind)}/"
+        f"{sum(len(b) for b, k in zip(naive_boxes, kinds, strict=True) if k == kind)}"
+        for kind, *_ in SHOTS[1:]
+    )
+    print(
+        f"{label}: {len(photos) / seconds:.2f} photos/s ({naive_seconds / seconds:.1f}x naive), "
+        f"finds {sum(found)}/{total} = {sum(found) / max(total, 1):.1%} of naive's faces "
+        f"({per_kind}); {sum(map(len, boxes))} faces in all"
+    )
+
+
+def naive_faces(photo: Photo) -> list[Box]:
+    """face_recognition.face_locations + face_encodings with their defaults, spelled out."""
+    models = _models()
+    pixels = np.asarray(Image.open(photo.path).convert("RGB"))
+    rectangles = models.detector(pixels, 1)
+    boxes = []
+    for rect in rectangles:
+        shape = models.landmarks(pixels, rect)
+        models.encoder.compute_face_descriptor(pixels, shape, 1)
+        boxes.append((rect.top(), rect.right(), rect.bottom(), rect.left()))
+    return boxes
+
+
+def matched(ours: list[Box], theirs: list[Box]) -> int:
+    return sum(1 for box in theirs if any(overlap(box, mine) >= 0.4 for mine in ours))
+
+
+def overlap(a: Box, b: Box) -> float:
+    top, right = max(a[0], b[0]), min(a[1], b[1])
+    bottom, left = min(a[2], b[2]), max(a[3], b[3])
+    inter = max(0, right - left) * max(0, bottom - top)
+    area = (a[1] - a[3]) * (a[2] - a[0]) + (b[1] - b[3]) * (b[2] - b[0])
+    return inter / (area - inter) if area > inter else 0.0
+
+
+def timed(work: Callable[[], list]) -> tuple[float, list]:
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, result
+
+
+# The roll ----------------------------------------------------------------------------------
+
+
+def make_roll(folder: Path, count: int) -> tuple[list[Photo], list[str]]:
+    rng = np.random.default_rng(7)
+    kinds = [kind for kind, share, *_ in SHOTS for _ in range(round(share * count))][:count]
+    kinds += ["no one"] * (count - len(kinds))
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = face_sources()
+    photos = []
+    for index, kind in enumerate(kinds):
+        path = folder / f"IMG_{index:04d}.jpg"
+        if not path.exists():
+            make_shot(kind, sources, rng).save(path, quality=90)
+        stat = path.stat()
+        photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+        assert isinstance(photo, Photo), photo
+        photos.append(photo)
+    return photos, kinds
+
+
+def face_sources() -> list[tuple[Image.Image, float]]:
+    """Head shots, each with the share of its width that the face takes."""
+    import matplotlib.cbook
+    import skimage.data
+
+    images = [Image.open(path).convert("RGB") for path in sorted(DEVDATA_FACES.rglob("*.jp*g"))]
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as file:
+        images.append(Image.open(file).convert("RGB"))
+    images.append(Image.fromarray(skimage.data.astronaut()).crop((60, 0, 360, 300)))
+    detector = _models().detector
+    sources = []
+    for image in images:
+        rectangles = detector(np.asarray(image), 1)
+        if len(rectangles) == 1:
+            sources.append((image, rectangles[0].width() / image.width))
+    return sources
+
+
+def make_shot(kind: str, sources: list, rng: np.random.Generator) -> Image.Image:
+    width, height = PHONE_SIZE
+    canvas = background(rng)
+    [(_, _, faces, sizes)] = [shot for shot in SHOTS if shot[0] == kind]
+    count = int(rng.integers(faces[0], faces[1] + 1))
+    for slot in range(count):
+        image, share = sources[int(rng.integers(len(sources)))]
+        face_width = int(rng.integers(sizes[0], sizes[1] + 1))
+        scale = face_width / (share * image.width)
+        head = image.resize((int(image.width * scale), int(image.height * scale)))
+        column_width = width // count
+        x = slot * column_width + int(rng.integers(0, max(1, column_width - head.width)))
+        y = int(rng.integers(height // 6, max(height // 6 + 1, height - head.height - 50)))
+        canvas.paste(head, (min(x, width - head.width), min(y, height - head.height)))
+    return canvas
+
+
+def background(rng: np.random.Generator) -> Image.Image:
+    width, height = PHONE_SIZE
+    small = rng.integers(40, 220, size=(6, 8, 3), dtype=np.uint8)
+    image = Image.fromarray(small).resize((width, height), Image.Resampling.BICUBIC)
+    noise = rng.integers(0, 40, size=(height // 4, width // 4), dtype=np.uint8)
+    texture = Image.fromarray(noise).resize((width, height)).filter(ImageFilter.GaussianBlur(2))
+    return Image.blend(image, Image.merge("RGB", [texture] * 3), 0.15)
+
+
+if __name__ == "__main__":
+    main()
