@@ -7,6 +7,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
+from memories.errors import UnreadablePhoto
+from memories.model import Photo, ProgressCallback
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -38,6 +41,42 @@ def map_in_batches(
             yield from zip(batch, results, strict=True)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def map_and_store(
+    function: Callable[[Sequence[Item]], list[Result]],
+    items: Sequence[Item],
+    workers: int,
+    store: Callable[[list[tuple[Item, Result]]], None],
+    *,
+    every: int,
+    stage: str,
+    progress: ProgressCallback | None,
+    **batching: int,
+) -> None:
+    """`map_in_batches`, handing the results to `store` every `every` items (so an interrupted
+    run keeps what it finished) and reporting progress as `stage`."""
+    done: list[tuple[Item, Result]] = []
+    for count, result in enumerate(map_in_batches(function, items, workers, **batching), 1):
+        done.append(result)
+        if len(done) >= every or count == len(items):
+            store(done)
+            done = []
+        if progress:
+            progress(stage, count, len(items))
+
+
+def each_or_unreadable(
+    analyse: Callable[[Photo], Result], photos: Sequence[Photo]
+) -> list[Result | UnreadablePhoto]:
+    """`analyse` each photo of a batch; a photo that cannot be decoded gives its error."""
+    results: list[Result | UnreadablePhoto] = []
+    for photo in photos:
+        try:
+            results.append(analyse(photo))
+        except UnreadablePhoto as error:
+            results.append(error)
+    return results
 
 
 def _leave_interrupts_to_parent() -> None:

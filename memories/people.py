@@ -17,10 +17,10 @@ import numpy as np
 from memories.analyze.people import Grouping, regroup
 from memories.catalog import Catalog, FaceOnPhoto, PersonSummary
 from memories.config import Settings
-from memories.errors import MemoriesError, UnknownPerson
+from memories.errors import MemoriesError, UnknownPerson, UnreadablePhoto
 from memories.library import LibraryFolder, existing_catalog, locked
-from memories.model import Person, Photo, ProgressCallback
-from memories.parallel import map_in_batches
+from memories.model import Face, Person, Photo, ProgressCallback
+from memories.parallel import map_and_store
 
 FINDING_FACES = "Finding faces"
 SHEET_LIMIT = 160
@@ -46,16 +46,14 @@ def find_and_group_faces(
     from memories.analyze.faces import find_faces_many
 
     todo = catalog.unscanned_for_faces(photos)
-    batch = []
-    found = map_in_batches(find_faces_many, todo, workers, batch_size=2, parallel_from=2)
-    for done, result in enumerate(found, start=1):
-        batch.append(result)
-        if len(batch) >= 20 or done == len(todo):
-            with catalog.transaction():
-                catalog.record_faces(batch)
-            batch.clear()
-        if progress:
-            progress(FINDING_FACES, done, len(todo))
+
+    def store(batch: list[tuple[Photo, list[Face] | UnreadablePhoto]]) -> None:
+        with catalog.transaction():
+            catalog.record_faces(batch)
+
+    # A photo takes a second or more: small batches, and workers from two photos on.
+    map_and_store(find_faces_many, todo, workers, store, every=20, stage=FINDING_FACES,
+                  progress=progress, batch_size=2, parallel_from=2)  # fmt: skip
     if todo:
         group_faces(catalog)
     return len(todo)

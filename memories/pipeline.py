@@ -10,9 +10,19 @@ from typing import TYPE_CHECKING
 
 from memories.catalog import Catalog
 from memories.config import Settings
+from memories.errors import UnreadablePhoto
 from memories.library import LibraryFolder, existing_catalog, locked
-from memories.model import Event, Memory, MemoryKind, Photo, Place, ProgressCallback, Skipped
-from memories.parallel import map_in_batches
+from memories.model import (
+    Event,
+    Memory,
+    MemoryKind,
+    Photo,
+    Place,
+    ProgressCallback,
+    Quality,
+    Skipped,
+)  # fmt: skip
+from memories.parallel import map_and_store
 from memories.plan.timeline import FaceOf, Timeline
 from memories.scan.index import ScanReport, scan_folders
 
@@ -126,15 +136,13 @@ def _measure_quality(
     from memories.analyze.quality import measure_many
 
     todo = catalog.unmeasured(photos)
-    batch = []
-    for done, result in enumerate(map_in_batches(measure_many, todo, workers), start=1):
-        batch.append(result)
-        if len(batch) >= 200 or done == len(todo):
-            with catalog.transaction():
-                catalog.record_quality(batch)
-            batch.clear()
-        if progress:
-            progress(MEASURING, done, len(todo))
+
+    def store(batch: list[tuple[Photo, Quality | UnreadablePhoto]]) -> None:
+        with catalog.transaction():
+            catalog.record_quality(batch)
+
+    map_and_store(measure_many, todo, workers, store, every=200, stage=MEASURING,
+                  progress=progress)  # fmt: skip
     return len(todo)
 
 

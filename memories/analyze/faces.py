@@ -18,6 +18,7 @@ import numpy as np
 
 from memories.errors import UnreadablePhoto
 from memories.model import Face, Photo
+from memories.parallel import each_or_unreadable
 from memories.scan.images import decode_displayed
 
 DETECTION_EDGE = 1600
@@ -47,13 +48,7 @@ def detection_plan(width: int, height: int) -> DetectionPlan:
 
 def find_faces_many(photos: Sequence[Photo]) -> list[list[Face] | UnreadablePhoto]:
     """Find faces in a batch (in a worker process); an undecodable photo gives its error."""
-    results: list[list[Face] | UnreadablePhoto] = []
-    for photo in photos:
-        try:
-            results.append(find_faces(photo))
-        except UnreadablePhoto as error:
-            results.append(error)
-    return results
+    return each_or_unreadable(find_faces, photos)
 
 
 def find_faces(photo: Photo, plan: DetectionPlan | None = None) -> list[Face]:

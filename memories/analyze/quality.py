@@ -9,6 +9,7 @@ from PIL import Image
 
 from memories.errors import UnreadablePhoto
 from memories.model import Photo, PhotoKind, Quality
+from memories.parallel import each_or_unreadable
 from memories.scan.images import decode_displayed
 
 PREVIEW_EDGE = 256
@@ -16,13 +17,7 @@ PREVIEW_EDGE = 256
 
 def measure_many(photos: Sequence[Photo]) -> list[Quality | UnreadablePhoto]:
     """Measure a batch (in a worker process); a photo that cannot be decoded gives its error."""
-    results: list[Quality | UnreadablePhoto] = []
-    for photo in photos:
-        try:
-            results.append(measure(photo))
-        except UnreadablePhoto as error:
-            results.append(error)
-    return results
+    return each_or_unreadable(measure, photos)
 
 
 def measure(photo: Photo) -> Quality:
