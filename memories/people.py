@@ -60,10 +60,16 @@ def find_and_group_faces(
 
 
 def group_faces(catalog: Catalog, *, full: bool = False) -> Grouping:
-    """Regroup the catalog's faces (see `analyze.people.regroup`) and store the result."""
-    grouping = regroup(catalog.known_faces(), full=full)
+    """Regroup the catalog's faces (see `analyze.people.regroup`) and store what changed."""
+    faces = catalog.known_faces()
+    grouping = regroup(faces, full=full)
+    was = {face.id: face.person for face in faces}
+    moved = {
+        person: [face_id for face_id in face_ids if was[face_id] != person]
+        for person, face_ids in grouping.people.items()
+    }
     with catalog.transaction():
-        catalog.set_people(grouping.people, grouping.unassigned)
+        catalog.set_people(moved, [face_id for face_id in grouping.unassigned if was[face_id]])
         for face_ids in grouping.new_people:
             catalog.assign_faces(catalog.new_person(), face_ids, pinned=False)
     return grouping
@@ -75,7 +81,8 @@ def group_faces(catalog: Catalog, *, full: bool = False) -> Grouping:
 @dataclass
 class PeopleListing:
     people: list[PersonSummary]
-    faces: list[FaceOnPhoto]
+    faces: dict[int, list[FaceOnPhoto]]
+    """Each person's faces, by person id."""
     unassigned: int
     """Faces that match nobody well (yet)."""
 
@@ -83,7 +90,10 @@ class PeopleListing:
 def list_people(settings: Settings) -> PeopleListing:
     with _catalog(settings) as catalog:
         people = catalog.people_summary()
-        faces = catalog.faces_on_photos()
+        faces: dict[int, list[FaceOnPhoto]] = {}
+        for face in catalog.faces_on_photos():
+            if face.person is not None:
+                faces.setdefault(face.person, []).append(face)
         return PeopleListing(people, faces, catalog.face_count() - sum(p.faces for p in people))
 
 
@@ -117,8 +127,7 @@ def merge_people(settings: Settings, into: int, others: Sequence[int]) -> Person
         merged = [_known(catalog, other) for other in others]
         name = target.name or next((person.name for person in merged if person.name), None)
         for person in merged:
-            face_ids = [face.id for face in catalog.faces_on_photos(person.id)]
-            catalog.assign_faces(into, face_ids, pinned=True)
+            catalog.move_faces(person.id, into)
             _remove_sheet(settings, person.id)
         catalog.rename_person(into, name)
         catalog.hide_person(into, target.hidden or any(person.hidden for person in merged))
@@ -134,7 +143,7 @@ def split_person(settings: Settings, person_id: int, face_ids: Sequence[int] = (
     ids of all the parts. The parts stay apart in later regroupings."""
     with _changing(settings) as catalog:
         person = _known(catalog, person_id)
-        faces = catalog.known_faces([face.id for face in catalog.faces_on_photos(person_id)])
+        faces = catalog.known_faces(person_id)
         if face_ids:
             unknown = set(face_ids) - {face.id for face in faces}
             if unknown:
@@ -196,7 +205,7 @@ def write_sheets(
         photos = {photo.content_hash: photo for photo in catalog.photos()}
         written = []
         for done, person in enumerate(people, start=1):
-            faces = _for_review(catalog, catalog.faces_on_photos(person.id))
+            faces = faces_for_review(catalog, person.id)
             tiles = [
                 (f"face {face.id}", face_tile(photos[face.content_hash], face.box))
                 for face in faces
@@ -232,16 +241,16 @@ def sheet_path(settings: Settings, person_id: int) -> Path:
 # Helpers -----------------------------------------------------------------------------------
 
 
-def _for_review(catalog: Catalog, faces: list[FaceOnPhoto]) -> list[FaceOnPhoto]:
-    """Faces ordered from the most typical of the person to the least: a stranger grouped in
-    by mistake sits at the end. Past `SHEET_LIMIT`, the middle is left out."""
-    if len(faces) <= 2:
-        return faces
-    encodings = np.stack([face.encoding for face in catalog.known_faces([f.id for f in faces])])
-    centre = encodings.mean(axis=0)
-    by_id = {face.id: face for face in faces}
-    order = np.argsort(np.linalg.norm(encodings - centre, axis=1), kind="stable")
-    ranked = [by_id[sorted(by_id)[index]] for index in order]
+def faces_for_review(catalog: Catalog, person_id: int) -> list[FaceOnPhoto]:
+    """The person's faces from the most typical to the least: a stranger grouped in by
+    mistake sits at the end. Past `SHEET_LIMIT`, the middle is left out."""
+    on_photos = {face.id: face for face in catalog.faces_on_photos(person_id)}
+    known = [face for face in catalog.known_faces(person_id) if face.id in on_photos]
+    if not known:
+        return []
+    encodings = np.stack([face.encoding for face in known])
+    distances = np.linalg.norm(encodings - encodings.mean(axis=0), axis=1)
+    ranked = [on_photos[known[index].id] for index in np.argsort(distances, kind="stable")]
     if len(ranked) > SHEET_LIMIT:
         ranked = ranked[: SHEET_LIMIT // 2] + ranked[-SHEET_LIMIT // 2 :]
     return ranked
@@ -268,8 +277,8 @@ def _catalog(settings: Settings) -> Catalog:
 
 
 @contextmanager
-def _changing(settings: Settings, *, wait: bool = False) -> Iterator[Catalog]:
+def _changing(settings: Settings) -> Iterator[Catalog]:
     """The catalog, locked against other runs, with the changes made in one transaction."""
     library = LibraryFolder(settings.library)
-    with _catalog(settings) as catalog, locked(library, wait=wait), catalog.transaction():
+    with _catalog(settings) as catalog, locked(library), catalog.transaction():
         yield catalog

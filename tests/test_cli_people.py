@@ -153,13 +153,33 @@ def test_split_without_faces_cuts_a_wrong_merge_in_two(library):
     assert sorted(len(person["faces"]) for person in people_of(library)) == [4, 5]
 
 
-def test_contact_sheets_show_each_face(library):
+def test_contact_sheets_show_each_face_and_none_of_hidden_people(library):
     result = run("people", "sheet", "-l", library)
     assert result.exit_code == 0, result.output
     sheets = sorted((library / "people").glob("person-*.jpg"))
     assert len(sheets) == 2
     with Image.open(sheets[0]) as image:
         assert image.format == "JPEG" and image.width >= 160 * 4
+    eileen = person_with(people_of(library), 4)
+    run("people", "hide", eileen["id"], "-l", library)
+    assert run("people", "sheet", "-l", library).exit_code == 0
+    assert [path.name for path in (library / "people").glob("person-*.jpg")] == [
+        f"person-{person_with(people_of(library), 5)['id']}.jpg"
+    ]
+
+
+def test_review_order_puts_a_wrongly_grouped_face_last(library):
+    from memories.catalog import Catalog
+    from memories.people import faces_for_review
+
+    grace, eileen = person_with(people_of(library), 5), person_with(people_of(library), 4)
+    stranger = eileen["faces"][0]["id"]
+    run("people", "split", eileen["id"], "--face", stranger, "-l", library)
+    lone = next(p for p in people_of(library) if [f["id"] for f in p["faces"]] == [stranger])
+    assert run("people", "merge", grace["id"], lone["id"], "-l", library).exit_code == 0
+    with Catalog.open(library / ".memories" / "catalog.sqlite") as catalog:
+        order = [face.id for face in faces_for_review(catalog, grace["id"])]
+    assert len(order) == 6 and order[-1] == stranger
 
 
 def test_forget_one_person_then_everything(library):
@@ -184,6 +204,16 @@ def test_no_faces_computes_no_face_data(album, tmp_path):
     catalog = sqlite3.connect(library / ".memories" / "catalog.sqlite")
     assert catalog.execute("SELECT count(*) FROM face_scans").fetchone() == (0,)
     assert "No people yet" in run("people", "-l", library).stdout
+
+
+def test_faces_false_in_the_config_file_computes_no_face_data(album, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text("faces = false\n")
+    monkeypatch.setenv("MEMORIES_CONFIG", str(config))
+    result = run("build", album, "-l", tmp_path / "lib", *TODAY)
+    assert result.exit_code == 0 and "Looked for faces" not in result.stdout
+    catalog = sqlite3.connect(tmp_path / "lib" / ".memories" / "catalog.sqlite")
+    assert catalog.execute("SELECT count(*) FROM face_scans").fetchone() == (0,)
 
 
 def test_unknown_person_is_a_one_line_usage_error(library):

@@ -67,6 +67,12 @@ def cluster(
     for piece in _members_of_each(pieces):
         if len(piece) < 2:
             continue
+        if all(fixed[index] is not None for index in piece):
+            # One fixed group that no free face came near: nothing to decide (and a big
+            # person's distance matrix is not worth building on every run).
+            labels[piece] = next_label
+            next_label += 1
+            continue
         dissimilarity = _pairwise(encodings[piece])
         piece_fixed = np.array([-1 if fixed[i] is None else fixed[i] for i in piece])
         both_fixed = (piece_fixed[:, None] >= 0) & (piece_fixed[None, :] >= 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -35,7 +35,6 @@ class FaceOnPhoto(NamedTuple):
     content_hash: str
     path: Path
     box: tuple[int, int, int, int]
-    score: float
 
 
 class FaceTables:
@@ -75,13 +74,14 @@ class FaceTables:
                     ),
                 )
 
-    def known_faces(self, face_ids: Sequence[int] | None = None) -> list[KnownFace]:
-        """Every face with its encoding (or only those in `face_ids`), by id."""
+    def known_faces(self, person_id: int | None = None) -> list[KnownFace]:
+        """Every face with its encoding (or one person's), by id."""
+        where, params = ("WHERE person_id = ?", (person_id,)) if person_id is not None else ("", ())
         rows = self._db.execute(
             "SELECT id, content_hash, box_top, box_right, box_bottom, box_left, encoding, "
-            "person_id, pinned FROM faces ORDER BY id"
+            f"person_id, pinned FROM faces {where} ORDER BY id",
+            params,
         )
-        wanted = set(face_ids) if face_ids is not None else None
         return [
             KnownFace(
                 id=face_id,
@@ -92,7 +92,6 @@ class FaceTables:
                 pinned=bool(pinned),
             )
             for face_id, content_hash, top, right, bottom, left, encoding, person, pinned in rows
-            if wanted is None or face_id in wanted
         ]
 
     def face_count(self) -> int:
@@ -109,6 +108,13 @@ class FaceTables:
         self._db.executemany(
             "UPDATE faces SET person_id = ?, pinned = ? WHERE id = ?",
             [(person, int(pinned), face_id) for face_id in face_ids],
+        )
+
+    def move_faces(self, from_person: int, to_person: int) -> None:
+        """All of one person's faces become another's, pinned there."""
+        self._db.execute(
+            "UPDATE faces SET person_id = ?, pinned = 1 WHERE person_id = ?",
+            (to_person, from_person),
         )
 
     def set_people(self, faces_of: dict[int, list[int]], unassigned: Iterable[int]) -> None:
@@ -175,15 +181,14 @@ class FaceTables:
         where = "faces.person_id = ?" if person_id is not None else "faces.person_id IS NOT NULL"
         rows = self._db.execute(
             "SELECT faces.id, faces.person_id, faces.content_hash, min(files.path), "
-            "box_top, box_right, box_bottom, box_left, score FROM faces "
+            "box_top, box_right, box_bottom, box_left FROM faces "
             "JOIN files USING (content_hash) "
             f"WHERE {where} GROUP BY faces.id ORDER BY faces.person_id, score DESC, faces.id",
             (person_id,) if person_id is not None else (),
         )
         return [
-            FaceOnPhoto(face_id, person, content_hash, Path(os.fsdecode(raw)), box, score)
-            for face_id, person, content_hash, raw, *box_and_score in rows
-            for box, score in [(tuple(box_and_score[:4]), box_and_score[4])]
+            FaceOnPhoto(face_id, person, content_hash, Path(os.fsdecode(raw)), tuple(box))
+            for face_id, person, content_hash, raw, *box in rows
         ]
 
     def faces_by_photo(self) -> dict[str, list[tuple[int, tuple[int, int, int, int]]]]:

@@ -76,12 +76,8 @@ def people(
         )
     listing = core.list_people(settings)
     if as_json:
-        faces_of: dict[int, list] = {}
-        for face in listing.faces:
-            if face.person is not None:
-                faces_of.setdefault(face.person, []).append(face)
         records = [
-            person_record(summary, faces_of.get(summary.person.id, []))
+            person_record(summary, listing.faces.get(summary.person.id, []))
             for summary in listing.people
         ]
         print(json.dumps(records, indent=2))
