@@ -192,7 +192,8 @@ def write_sheets(
 ) -> list[Path]:
     """Write `people/person-ID.jpg` contact sheets, for one person or for every person who
     is not hidden (a hidden person appears in no output)."""
-    from memories.render.contact_sheet import contact_sheet, face_tile, save_sheet
+    from memories.render.contact_sheet import contact_sheet, face_tile
+    from memories.render.files import save_jpeg
 
     with _catalog(settings) as catalog:
         if person_id is not None:
@@ -213,7 +214,7 @@ def write_sheets(
             ]
             title = f"{person.id}: {person.name or 'unnamed'} ({len(tiles)} faces shown)"
             path = sheet_path(settings, person.id)
-            save_sheet(contact_sheet(title, tiles), path)
+            save_jpeg(contact_sheet(title, tiles), path, quality=88)
             written.append(path)
             if progress:
                 progress("Writing contact sheets", done, len(people))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -54,11 +53,3 @@ def contact_sheet(title: str, tiles: Sequence[tuple[str, Image.Image]]) -> Image
         sheet.paste(tile, (x, y))
         draw.text((x + 4, y + TILE + 3), caption, fill=(60, 60, 60), font=small)
     return sheet
-
-
-def save_sheet(sheet: Image.Image, path: Path) -> None:
-    """Written next to its final name first, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    sheet.save(partial, "JPEG", quality=88)
-    partial.replace(path)

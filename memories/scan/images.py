@@ -6,7 +6,9 @@ mode), so a preview of a 12 MP photo costs a fraction of a full decode.
 
 from __future__ import annotations
 
-from PIL import Image
+import io
+
+from PIL import Image, ImageCms
 
 from memories.errors import UnreadablePhoto
 from memories.model import Photo
@@ -20,8 +22,12 @@ _TRANSPOSE = {
 }  # fmt: skip
 
 
-def decode_displayed(photo: Photo, mode: str, max_edge: int | None = None) -> Image.Image:
-    """The photo upright, in `mode` ("RGB", "L"), its long edge at most `max_edge` pixels."""
+def decode_displayed(
+    photo: Photo, mode: str, max_edge: int | None = None, *, srgb: bool = False
+) -> Image.Image:
+    """The photo upright, in `mode` ("RGB", "L"), its long edge at most `max_edge` pixels.
+    With `srgb`, colours in another embedded profile (Display P3, Adobe RGB) are converted
+    to sRGB, so that outputs look as the camera meant on every screen."""
     if photo.format == "HEIF":
         enable_heif()
     try:
@@ -29,7 +35,8 @@ def decode_displayed(photo: Photo, mode: str, max_edge: int | None = None) -> Im
             if max_edge is not None:
                 scale = max_edge / max(image.size)
                 image.draft(mode, (round(image.width * scale), round(image.height * scale)))
-            decoded = image.convert(mode)
+            decoded = _to_srgb(image) if srgb else None
+            decoded = decoded.convert(mode) if decoded else image.convert(mode)
     except Exception as error:  # Pillow raises many kinds on damaged pixel data
         raise UnreadablePhoto(photo.path, f"cannot be decoded: {error}") from None
     if max_edge is not None:
@@ -37,3 +44,26 @@ def decode_displayed(photo: Photo, mode: str, max_edge: int | None = None) -> Im
     if photo.orientation in _TRANSPOSE:
         decoded = decoded.transpose(_TRANSPOSE[photo.orientation])
     return decoded
+
+
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def srgb_profile() -> bytes:
+    """An sRGB ICC profile to embed in outputs, with a fixed creation date (bytes 24-35 of
+    the header), so that the same inputs always give the same output bytes."""
+    profile = bytearray(_SRGB.tobytes())
+    profile[24:36] = bytes([0x07, 0xE8, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0])  # 2024-01-01 00:00
+    return bytes(profile)
+
+
+def _to_srgb(image: Image.Image) -> Image.Image | None:
+    """The image converted from its embedded profile to sRGB; None when it has none."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "CMYK"):
+        return None
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError):
+        return None  # a broken profile: the pixels as they are beat no pixels

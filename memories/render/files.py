@@ -1,0 +1,52 @@
+"""Writing outputs so that no one ever sees half a file: everything is written under a
+`.partial` name beside its final one and renamed into place when complete."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from memories.scan.images import srgb_profile
+
+PARTIAL = ".partial"
+JPEG_QUALITY = 90
+
+
+def write_atomically(path: Path, write: Callable[[Path], object], *, suffix: str = "") -> None:
+    """Call `write(partial_path)`, then rename the result to `path`. `suffix` is kept at the
+    end of the partial name for writers that pick a format from it (`.mp4` for ffmpeg)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}{PARTIAL}{suffix}")
+    try:
+        write(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def save_jpeg(image: Image.Image, path: Path, quality: int = JPEG_QUALITY) -> None:
+    """An sRGB JPEG with no metadata but its colour profile: no GPS, no camera serial."""
+    write_atomically(
+        path,
+        lambda partial: image.convert("RGB").save(
+            partial, "JPEG", quality=quality, icc_profile=srgb_profile()
+        ),
+    )
+
+
+def save_text(text: str, path: Path) -> None:
+    write_atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
+
+
+def save_json(data: Any, path: Path) -> None:
+    save_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", path)
+
+
+def leftover_partials(folder: Path) -> Iterator[Path]:
+    """Partial files an interrupted run left behind (never visible under a final name)."""
+    if folder.is_dir():
+        yield from (path for path in folder.rglob(f"*{PARTIAL}*") if path.is_file())
