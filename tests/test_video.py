@@ -1,0 +1,188 @@
+"""Recap videos: the storyboard as golden data, its timing rules, and one real encode of a
+tiny video (with a clip and music) checked by decoding it.
+
+Set MEMORIES_UPDATE_GOLDEN=1 to rewrite tests/golden/storyboard.json after a deliberate
+change, then read the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import wave
+from dataclasses import asdict, replace
+from datetime import datetime
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from memories.model import FileEntry, Memory, MemoryKind, Photo, PhotoKind, TimelinePhoto
+from memories.render.collage import subject_of
+from memories.render.framing import Subject, cuts_a_face
+from memories.render.storyboard import (
+    Look,
+    ShotKind,
+    ShotSubject,
+    plan_storyboard,
+    shots_at,
+    target_length,
+    window_at,
+)  # fmt: skip
+from memories.render.templates import load_templates
+from memories.render.video import encode_video, pick_music, plan_video
+from memories.scan.metadata import read_media
+
+GOLDEN = Path(__file__).parent / "golden" / "storyboard.json"
+LOOKS = load_templates("video", Look)
+FACE = (900, 3500, 1500, 2900)
+
+
+def stills(count: int) -> list[ShotSubject]:
+    shapes = [(4000, 3000, (FACE,)), (3000, 4000, ()), (4000, 2250, ())]
+    return [ShotSubject(Subject(*shapes[n % 3])) for n in range(count)]
+
+
+def test_golden_storyboard():
+    subjects = [*stills(4), ShotSubject(Subject(1920, 1080), clip_seconds=7.5), *stills(1)]
+    board = plan_storyboard(subjects, LOOKS["gentle"], size=(1920, 1080), cover=0)
+    actual = json.loads(json.dumps(asdict(board)))
+    if os.environ.get("MEMORIES_UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(actual, indent=1) + "\n")
+    assert actual == json.loads(GOLDEN.read_text())
+
+
+@pytest.mark.parametrize("count", [1, 3, 8, 15, 24])
+@pytest.mark.parametrize("look", sorted(LOOKS))
+def test_length_follows_the_photo_count(count, look):
+    board = plan_storyboard(stills(count), LOOKS[look], size=(1920, 1080))
+    assert [shot.kind for shot in (board.shots[0], board.shots[-1])] == [ShotKind.TITLE,
+                                                                         ShotKind.END]  # fmt: skip
+    longest = LOOKS[look]
+    longest = longest.title_seconds + longest.end_seconds + count * (
+        longest.max_photo_seconds - longest.crossfade) - longest.crossfade
+    assert board.duration == pytest.approx(min(target_length(count), longest), abs=0.05)
+    for earlier, later in zip(board.shots, board.shots[1:], strict=False):
+        assert later.start == pytest.approx(earlier.end - board.crossfade, abs=0.002)
+
+
+def test_the_camera_ends_close_on_faces_and_shows_portraits_whole():
+    board = plan_storyboard(stills(3), LOOKS["gentle"], size=(1920, 1080))
+    with_face, portrait = board.shots[1], board.shots[2]
+    assert not with_face.fit and with_face.move_to.width < with_face.move_from.width
+    for moment in np.linspace(with_face.start, with_face.end, 12):
+        assert not cuts_a_face(window_at(with_face, moment), [FACE])
+    assert portrait.fit, "a portrait photo on a landscape frame is shown whole, over its blur"
+    assert (portrait.move_from.width, portrait.move_from.height) in [(3000, 4000)] or (
+        portrait.move_to.width,
+        portrait.move_to.height,
+    ) == (3000, 4000)
+
+
+def test_crossfades_blend_the_shot_before():
+    board = plan_storyboard(stills(2), LOOKS["gentle"], size=(1920, 1080))
+    second = board.shots[2]
+    shot, previous, progress = shots_at(board, second.start + board.crossfade / 2)
+    assert (shot, previous, progress) == (second, board.shots[1], pytest.approx(0.5))
+    assert shots_at(board, second.start + board.crossfade + 0.01)[1] is None
+
+
+def test_portrait_frames_for_phones():
+    assert LOOKS["gentle"].frame_size("9:16") == (1080, 1920)
+    assert LOOKS["gentle"].frame_size("1:1") == (1080, 1080)
+    assert replace(LOOKS["gentle"], short_edge=720).frame_size("16:9") == (1280, 720)
+
+
+def test_music_from_a_folder_is_the_same_for_the_same_memory(tmp_path):
+    for name in ("a.mp3", "b.m4a", "c.wav", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    picked = pick_music(tmp_path, "2024-06-14-lyon")
+    assert picked == pick_music(tmp_path, "2024-06-14-lyon") and picked.suffix != ".txt"
+
+
+# A real encode ----------------------------------------------------------------------------
+
+
+def write_clip(path: Path, seconds: float = 1.5, fps: int = 10, size=(96, 64)) -> Path:
+    writer = imageio_ffmpeg.write_frames(str(path), size, fps=fps, macro_block_size=1)
+    writer.send(None)
+    for number in range(int(seconds * fps)):
+        frame = np.full((size[1], size[0], 3), (number * 17) % 255, dtype=np.uint8)
+        writer.send(frame.tobytes())
+    writer.close()
+    return path
+
+
+def write_tone(path: Path, seconds: float = 30.0, rate: int = 8000) -> Path:
+    with wave.open(str(path), "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(rate)
+        count = int(seconds * rate)
+        samples = (int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(count))
+        sound.writeframes(b"".join(struct.pack("<h", sample) for sample in samples))
+    return path
+
+
+def catalogued(path: Path) -> Photo:
+    stat = path.stat()
+    photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+    assert isinstance(photo, Photo)
+    return photo
+
+
+def test_a_tiny_recap_encodes_as_h264_with_music_and_plays_back(make_photo, tmp_path):
+    from moviepy import VideoFileClip
+
+    paths = [make_photo(f"IMG_{n}.jpg", size=(160, 120) if n else (90, 120),
+                        color=(60 * n, 120, 200 - 50 * n)) for n in range(3)]  # fmt: skip
+    paths.append(write_clip(tmp_path / "photos" / "VID_1.mp4"))
+    sources = [catalogued(path) for path in paths]
+    timeline = [
+        TimelinePhoto(
+            path=photo.path, content_hash=photo.content_hash,
+            kind=PhotoKind.VIDEO if photo.kind is PhotoKind.VIDEO else PhotoKind.PHOTO,
+            local_time=datetime(2024, 6, 14, 12, n), instant=1718366400.0 + 60 * n, gps=None,
+            place=None, score=0.7, dhash=None, landscape=photo.width > photo.height,
+        )
+        for n, photo in enumerate(sources)
+    ]  # fmt: skip
+    memory = Memory(
+        id="tiny", kind=MemoryKind.EVENT, title="A tiny day", dates="14 Jun 2024",
+        start=timeline[0].local_time, end=timeline[-1].local_time, place="Lyon",
+        people=("Ana", "Ben"), photos=tuple(timeline), cover=timeline[1],
+    )  # fmt: skip
+    photos = {photo.content_hash: photo for photo in sources}
+    subjects = {p.content_hash: subject_of(p, photos[p.content_hash])
+                for p in timeline if p.kind is PhotoKind.PHOTO}  # fmt: skip
+    look = replace(LOOKS["gentle"], fps=8, short_edge=72)
+    plan = plan_video(memory, photos, subjects, look, size=look.frame_size("16:9"),
+                      music=write_tone(tmp_path / "tone.wav"))  # fmt: skip
+    assert [shot.kind for shot in plan.storyboard.shots].count(ShotKind.CLIP) == 1
+    output = tmp_path / "recap.mp4"
+    encode_video(plan, memory, output, threads=1)
+
+    head = output.read_bytes()[:4096]
+    assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 4096), (
+        "faststart: the index comes before the data, so playback starts at once"
+    )
+    probe = _ffmpeg_info(output)
+    assert "h264" in probe and "yuv420p" in probe and "128x72" in probe
+    assert "Audio: aac" in probe
+    with VideoFileClip(str(output)) as clip:
+        assert clip.duration == pytest.approx(plan.storyboard.duration, abs=0.3)
+        frames = [clip.get_frame(t) for t in (0.5, plan.storyboard.duration / 2)]
+    assert all(frame.shape == (72, 128, 3) and frame.std() > 1 for frame in frames)
+
+
+def _ffmpeg_info(path: Path) -> str:
+    import subprocess
+
+    result = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return result.stderr
