@@ -1,0 +1,174 @@
+"""The offline gallery: an index of every memory as a card and one page per memory, plain HTML
+that opens straight from disk with no server and nothing fetched from the network."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+from string import Template
+from typing import Any
+from urllib.parse import quote
+
+from memories.render.files import save_text
+
+KIND_LABELS = {
+    "event": "Event",
+    "trip": "Trip",
+    "on_this_day": "On this day",
+    "person": "People",
+    "year": "Year",
+    "place": "Place",
+}
+"""Filter buttons follow this order; a kind not listed here still gets a button, after these."""
+
+
+def write_gallery(root: Path, records: Sequence[Mapping[str, Any]]) -> Path:
+    """Write root/index.html (every memory as a card) and root/<id>/index.html (one page per
+    memory); return the index path."""
+    for record in records:
+        _check_id(record["id"])
+    by_id = sorted(records, key=lambda record: record["id"])
+    newest_first = sorted(by_id, key=lambda record: record["end"], reverse=True)
+    for record in newest_first:
+        save_text(memory_page(record), root / record["id"] / "index.html")
+    index = root / "index.html"
+    save_text(index_page(newest_first), index)
+    return index
+
+
+def index_page(records: Sequence[Mapping[str, Any]]) -> str:
+    """The index: a count, a filter button per kind present, and the cards in the given order."""
+    kinds = {record["kind"] for record in records}
+    ordered_kinds = [kind for kind in KIND_LABELS if kind in kinds]
+    ordered_kinds += sorted(kinds - set(KIND_LABELS))
+    filters = [_filter_button("all", "All")] if records else []
+    filters += [_filter_button(kind, _kind_label(kind)) for kind in ordered_kinds]
+    cards = [_card(record) for record in records] or ['<p class="empty">No memories yet.</p>']
+    count = f"{len(records)} {'memory' if len(records) == 1 else 'memories'}"
+    return _template("index.html").substitute(
+        count=count, filters="\n".join(filters), cards="\n".join(cards)
+    )
+
+
+def memory_page(record: Mapping[str, Any]) -> str:
+    """One memory's page, with links relative to its own folder."""
+    outputs: Mapping[str, str] = record.get("outputs") or {}
+    photos = [_photo_item(photo) for photo in record.get("photos") or []]
+    photo_count = f"{len(photos)} {'photo' if len(photos) == 1 else 'photos'}"
+    when_and_where = [part for part in (record.get("dates"), record.get("place")) if part]
+    return _template("memory.html").substitute(
+        title=_escape(record["title"]),
+        kind=_escape(_kind_label(record["kind"])),
+        meta=" · ".join(_escape(part) for part in when_and_where),
+        people=_people_list(record.get("people") or []),
+        video=_video(outputs),
+        collage=_collage(outputs, record["title"]),
+        photo_count=photo_count,
+        photos="\n".join(photos),
+    )
+
+
+def _card(record: Mapping[str, Any]) -> str:
+    folder = _url(record["id"])
+    outputs: Mapping[str, str] = record.get("outputs") or {}
+    # A memory rendered without a cover still gets a picture when it has a collage.
+    picture = outputs.get("cover") or outputs.get("collage")
+    image = (
+        f'<img src="{_escape(folder + "/" + _url(picture))}" loading="lazy" '
+        f'alt="{_escape(record["title"])}">'
+        if picture
+        else ""
+    )
+    details = [record.get("dates"), record.get("place"), ", ".join(record.get("people") or [])]
+    lines = "".join(f"<p>{_escape(detail)}</p>" for detail in details if detail)
+    kind = record["kind"]
+    return (
+        f'<a class="card" href="{_escape(folder + "/index.html")}" data-kind="{_escape(kind)}">'
+        f'<div class="cover">{image}<span class="kind">{_escape(_kind_label(kind))}</span></div>'
+        f'<div class="info"><h2>{_escape(record["title"])}</h2>{lines}</div></a>'
+    )
+
+
+def _filter_button(kind: str, label: str) -> str:
+    return (
+        f'<button type="button" data-filter="{_escape(kind)}" aria-pressed="false">'
+        f"{_escape(label)}</button>"
+    )
+
+
+def _people_list(people: Sequence[str]) -> str:
+    if not people:
+        return ""
+    items = "".join(f"<li>{_escape(name)}</li>" for name in people)
+    return f'<ul class="people" aria-label="People">{items}</ul>'
+
+
+def _video(outputs: Mapping[str, str]) -> str:
+    if not outputs.get("video"):
+        return ""
+    poster = f' poster="{_escape(_url(outputs["cover"]))}"' if outputs.get("cover") else ""
+    return (
+        f'<figure><video class="media" controls preload="metadata"{poster}>'
+        f'<source src="{_escape(_url(outputs["video"]))}" type="video/mp4"></video></figure>'
+    )
+
+
+def _collage(outputs: Mapping[str, str], title: str) -> str:
+    if not outputs.get("collage"):
+        return ""
+    return (
+        f'<figure><img class="media" src="{_escape(_url(outputs["collage"]))}" '
+        f'alt="{_escape("Collage: " + title)}"></figure>'
+    )
+
+
+def _photo_item(photo: Mapping[str, Any] | str) -> str:
+    if isinstance(photo, str):  # `memories list --json` gives bare paths, not memory.json's
+        photo = {"path": photo}
+    path = Path(photo["path"])
+    # Relative paths have no meaningful file:// URI, so they are shown but not linked.
+    name = (
+        f'<a href="{_escape(path.as_uri())}">{_escape(path.name)}</a>'
+        if path.is_absolute()
+        else f"<span>{_escape(path.name)}</span>"
+    )
+    return f"<li>{name}{_taken_at(photo.get('taken_at'))}</li>"
+
+
+def _taken_at(taken_at: str | None) -> str:
+    if not taken_at:
+        return '<span class="undated">date unknown</span>'
+    try:
+        moment = datetime.fromisoformat(taken_at)
+        shown = f"{moment.day} {moment:%b %Y, %H:%M}"
+    except ValueError:
+        shown = taken_at
+    return f'<time datetime="{_escape(taken_at)}">{_escape(shown)}</time>'
+
+
+def _kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def _check_id(memory_id: str) -> None:
+    """Ids become folder names under the gallery root, so one must never reach outside it."""
+    if memory_id in ("", ".", "..") or any(char in memory_id for char in "/\\\0"):
+        raise ValueError(f"memory id {memory_id!r} is not a plain folder name")
+
+
+def _url(part: str) -> str:
+    """One path segment, percent-encoded so that `#`, `?`, spaces and the like stay literal."""
+    return quote(part, safe="")
+
+
+def _escape(value: object) -> str:
+    """Safe both as element text and inside a double- or single-quoted attribute."""
+    return html.escape(str(value), quote=True)
+
+
+def _template(name: str) -> Template:
+    return Template((files("memories") / "templates" / "gallery" / name).read_text("utf-8"))
+
