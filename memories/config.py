@@ -12,6 +12,7 @@ from typing import Any
 from memories.errors import ConfigError
 
 GEOCODERS = ("offline", "nominatim")
+ASPECTS = ("16:9", "9:16", "1:1")
 
 
 def default_workers() -> int:
@@ -38,6 +39,21 @@ class Settings:
     """`offline` (GeoNames data on this machine) or `nominatim` (online, opt-in)."""
     faces: bool = True
     """Look for faces and group them into people; false never computes any face data."""
+    video: bool = True
+    """Make a recap video for each memory."""
+    size: int = 2048
+    """Long edge of collages, in pixels."""
+    layout: str | None = None
+    """A collage layout for every memory (mosaic, hero, grid, prints, or your own)."""
+    aspect: str = "16:9"
+    """Recap videos' shape: 16:9, 9:16 (phones) or 1:1 (feeds)."""
+    look: str = "gentle"
+    """Recap videos' look: gentle, lively, or your own."""
+    music: Path | None = None
+    """A music file, or a folder to pick one from for each recap video."""
+    templates: Path | None = None
+    """A folder of your own `collage/` layouts and `video/` looks [default: the config
+    file's folder]."""
 
 
 def config_file_path(environ: Mapping[str, str]) -> Path:
@@ -51,7 +67,9 @@ def config_file_path(environ: Mapping[str, str]) -> Path:
 def load_settings(environ: Mapping[str, str], **flags: Any) -> Settings:
     """Defaults, overridden by the config file, then by `MEMORIES_LIBRARY`, then by flags
     (a flag left at None does not override)."""
-    settings = _apply(Settings(), _read_config_file(config_file_path(environ)))
+    config_file = config_file_path(environ)
+    settings = replace(Settings(), templates=config_file.parent)
+    settings = _apply(settings, _read_config_file(config_file))
     if library := environ.get("MEMORIES_LIBRARY"):
         settings = replace(settings, library=Path(library).expanduser())
     return _apply(settings, {key: value for key, value in flags.items() if value is not None})
@@ -113,6 +131,25 @@ def _geocoder(value: Any) -> str:
     return str(value)
 
 
+def _aspect(value: Any) -> str:
+    if value not in ASPECTS:
+        raise ValueError(f"must be one of {', '.join(ASPECTS)}, not {value!r}")
+    return str(value)
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"must be a name, not {value!r}")
+    return value
+
+
+def _existing_path(value: Any) -> Path:
+    path = Path(str(value)).expanduser()
+    if not path.exists():
+        raise ValueError(f"{path} does not exist")
+    return path.absolute()
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {value!r}")
@@ -127,4 +164,11 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_photos": _positive_int,
     "geocoder": _geocoder,
     "faces": _boolean,
+    "video": _boolean,
+    "size": _positive_int,
+    "layout": _name,
+    "aspect": _aspect,
+    "look": _name,
+    "music": _existing_path,
+    "templates": _library,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,13 @@ from memories.model import (
 )  # fmt: skip
 from memories.parallel import map_and_store
 from memories.plan.timeline import FaceOf, Timeline
+from memories.render.outputs import (
+    RenderReport,
+    RenderScope,
+    RenderSettings,
+    render_memories,
+    rendered_records,
+)
 from memories.scan.index import ScanReport, scan_folders
 
 if TYPE_CHECKING:
@@ -55,6 +63,9 @@ class BuildReport:
     """Why faces were not looked for, when they were not."""
     undecodable: list[Skipped] = field(default_factory=list)
     plan: Plan | None = None
+    rendered: RenderReport | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each stage: scan, quality, faces, plan, render."""
 
 
 def scan(
@@ -82,12 +93,17 @@ def build(
     *,
     today: date,
     kinds: frozenset[MemoryKind] | None = None,
+    since: date | None = None,
+    render: bool = True,
+    video_limit: int | None = None,
     wait: bool = False,
     progress: ProgressCallback | None = None,
 ) -> BuildReport:
-    """Scan, analyse what is new, and plan the memories."""
+    """Scan, analyse what is new, plan the memories, and render those that changed.
+    `since` and `kinds` limit which memories are rendered (and removed when gone)."""
     library = LibraryFolder(settings.library)
     with locked(library, wait=wait), Catalog.open(library.catalog_path) as catalog:
+        clock = _StageClock()
         report = BuildReport(
             scan=scan_folders(
                 photo_folders,
@@ -98,13 +114,57 @@ def build(
             )
         )
         report.photos = catalog.photos(photo_folders)
+        clock.lap("scan")
         report.measured = _measure_quality(catalog, report.photos, settings.workers, progress)
+        clock.lap("quality")
         report.faces_note = _find_faces(catalog, report, settings, progress)
+        clock.lap("faces")
         report.plan = _plan(catalog, report.photos, settings, today=today, kinds=kinds)
-    report.undecodable = [
-        Skipped(photo.path, reason) for photo, reason in report.plan.timeline.undecodable
-    ]
+        clock.lap("plan")
+        report.undecodable = [
+            Skipped(photo.path, reason) for photo, reason in report.plan.timeline.undecodable
+        ]
+        if render:
+            report.rendered = render_memories(
+                report.plan.memories,
+                {photo.content_hash: photo for photo in report.photos},
+                library.root,
+                render_settings(settings, video_limit=video_limit),
+                scope=RenderScope(since=since, kinds=kinds),
+                progress=progress,
+            )
+            clock.lap("render")
+        report.seconds = clock.laps
     return report
+
+
+def render_settings(settings: Settings, *, video_limit: int | None = None) -> RenderSettings:
+    return RenderSettings(
+        long_edge=settings.size, layout=settings.layout, video=settings.video,
+        aspect=settings.aspect, look=settings.look, music=settings.music,
+        video_limit=video_limit, user_templates=settings.templates, workers=settings.workers,
+    )  # fmt: skip
+
+
+def rendered_outputs(settings: Settings) -> dict[str, dict[str, str]]:
+    """The output files of each rendered memory, by memory id, as absolute paths."""
+    root = LibraryFolder(settings.library).root
+    return {
+        record["id"]: {kind: str(root / record["id"] / name)
+                       for kind, name in record.get("outputs", {}).items()}
+        for record in rendered_records(root)
+    }  # fmt: skip
+
+
+class _StageClock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = now - self._last
+        self._last = now
 
 
 def plan(

@@ -40,7 +40,7 @@ def write_album(folder):
 
 
 def build(album, library):
-    result = run("build", album, "-l", library, *TODAY, "-w", "1")
+    result = run("build", album, "-l", library, *TODAY, "-w", "1", "--no-video")
     assert result.exit_code == 0, result.output
     return result
 
@@ -199,7 +199,7 @@ def test_forget_one_person_then_everything(library):
 
 def test_no_faces_computes_no_face_data(album, tmp_path):
     library = tmp_path / "lib"
-    result = run("build", album, "-l", library, *TODAY, "--no-faces")
+    result = run("build", album, "-l", library, *TODAY, "--no-faces", "--no-video")
     assert result.exit_code == 0 and "Looked for faces" not in result.stdout
     catalog = sqlite3.connect(library / ".memories" / "catalog.sqlite")
     assert catalog.execute("SELECT count(*) FROM face_scans").fetchone() == (0,)
@@ -210,7 +210,7 @@ def test_faces_false_in_the_config_file_computes_no_face_data(album, tmp_path, m
     config = tmp_path / "config.toml"
     config.write_text("faces = false\n")
     monkeypatch.setenv("MEMORIES_CONFIG", str(config))
-    result = run("build", album, "-l", tmp_path / "lib", *TODAY)
+    result = run("build", album, "-l", tmp_path / "lib", *TODAY, "--no-video")
     assert result.exit_code == 0 and "Looked for faces" not in result.stdout
     catalog = sqlite3.connect(tmp_path / "lib" / ".memories" / "catalog.sqlite")
     assert catalog.execute("SELECT count(*) FROM face_scans").fetchone() == (0,)

@@ -22,7 +22,7 @@ def run(*args):
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
     library = tmp_path_factory.mktemp("cli") / "Memories"
-    result = run("build", SAMPLE_PHOTOS, "-l", library, "--today", "2025-06-14")
+    result = run("build", SAMPLE_PHOTOS, "-l", library, "--today", "2025-06-14", "--no-video")
     assert result.exit_code == 0, result.output
     return library
 
@@ -30,13 +30,13 @@ def library(tmp_path_factory):
 def test_build_prints_scan_plan_and_memories(tmp_path):
     before = snapshot(SAMPLE_PHOTOS)
     result = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14",
-                 "--no-faces")  # fmt: skip
+                 "--no-faces", "--no-video")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Scanned 28 photos and videos" in result.stdout
     assert "events and 1 trip; home: Lyon." in result.stdout
     assert "Trip to Kyoto" in result.stdout and "On this day, 2 years ago" in result.stdout
     again = run("build", SAMPLE_PHOTOS, "-l", tmp_path / "lib", "--today", "2025-06-14", "-q",
-                "--no-faces")  # fmt: skip
+                "--no-faces", "--no-video")  # fmt: skip
     assert (again.exit_code, again.output) == (0, "")
     assert snapshot(SAMPLE_PHOTOS) == before, "building changed an original"
 
@@ -122,7 +122,8 @@ def test_unknown_geocoder_is_a_usage_error(library):
 
 
 def test_build_json_is_the_list_of_memories(library):
-    result = run("build", SAMPLE_PHOTOS, "-l", library, "--today", "2025-06-14", "--json")
+    result = run("build", SAMPLE_PHOTOS, "-l", library, "--today", "2025-06-14", "--json",
+                 "--no-video")  # fmt: skip
     assert result.exit_code == 0, result.output
     listed = run("list", "-l", library, "--today", "2025-06-14", "--json")
     assert json.loads(result.stdout) == json.loads(listed.stdout)
@@ -139,7 +140,7 @@ def test_a_photo_that_cannot_be_decoded_is_reported_and_left_out(make_photo, pho
     table = data.index(b"\xff\xc4")
     data[table + 5 : table + 21] = b"\xff" * 16
     broken.write_bytes(bytes(data))
-    result = run("build", photos_dir, "-l", tmp_path / "lib", "--today", "2025-06-14")
+    result = run("build", photos_dir, "-l", tmp_path / "lib", "--today", "2025-06-14", "--no-video")
     assert result.exit_code == 1, result.output
     assert "IMG_20240613_120000.jpg: cannot be decoded" in result.stdout
     events = json.loads(run("events", "-l", tmp_path / "lib", "--json").stdout)

@@ -108,7 +108,7 @@ def test_labelled_faces_group_into_pure_people(tmp_path):
     faces = DEVDATA / "faces"
     library = tmp_path / "Memories"
     before = snapshot(faces)
-    built = CliRunner().invoke(app, ["build", str(faces), "-l", str(library), "-q"])
+    built = CliRunner().invoke(app, ["build", str(faces), "-l", str(library), "-q", "--no-video"])
     assert built.exit_code == 0, built.output
     assert snapshot(faces) == before, "building changed a file in devdata"
     people = json.loads(CliRunner().invoke(app, ["people", "-l", str(library), "--json"]).stdout)

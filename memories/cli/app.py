@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,6 +38,7 @@ from memories.contracts import event_record, memory_record, photo_record, skippe
 from memories.errors import ExitStatus, MemoriesError
 from memories.library import LibraryFolder
 from memories.model import Memory, MemoryKind
+from memories.render.outputs import RenderReport
 from memories.scan.index import ScanReport
 from memories.scan.overview import Overview, overview
 
@@ -77,7 +80,7 @@ GeocoderOption = Annotated[
 ]
 KindOption = Annotated[
     list[MemoryKind] | None,
-    typer.Option("--kind", "-k", help="Only memories of this kind (repeatable)."),
+    typer.Option("--kind", "--kinds", "-k", help="Only memories of this kind (repeatable)."),
 ]
 
 
@@ -143,40 +146,143 @@ def scan(
         "Examples:\n\n"
         "  memories build ~/Pictures\n\n"
         "  memories build ~/Pictures --quiet   (from cron)\n\n"
-        "  memories build ~/Pictures --kind trip --kind on_this_day --today 2025-06-14"
+        "  memories build ~/Pictures --since 2025-01-01 --aspect 9:16 --music ~/Music/calm\n\n"
+        "  memories build ~/Pictures --kind trip --kind on_this_day --no-video"
     )
 )
 @reports_errors
 def build(
     photos: PhotosArgument,
     library: LibraryOption = None,
-    today: TodayOption = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="Render only memories that end on or after "
+            "this day (others are left as they are).",
+            show_default=False,
+        ),
+    ] = None,
     kind: KindOption = None,
-    geocoder: GeocoderOption = None,
+    no_video: Annotated[bool, typer.Option("--no-video", help="Make no recap videos.")] = False,
     no_faces: Annotated[
         bool, typer.Option("--no-faces", help="Do not look for faces (nor compute any face data).")
     ] = False,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            min=256,
+            max=8192,
+            help="Long edge of collages in pixels [default: 2048].",
+            show_default=False,
+        ),
+    ] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            help="One collage layout for all: mosaic, hero, grid, prints, or your own "
+            "[default: chosen per memory].",
+            show_default=False,
+        ),
+    ] = None,
+    aspect: Annotated[
+        str | None,
+        typer.Option(
+            help="Video shape: 16:9, 9:16 (phones) or 1:1 [default: 16:9].", show_default=False
+        ),
+    ] = None,
+    look: Annotated[
+        str | None,
+        typer.Option(
+            help="Video look: gentle, lively, or your own [default: gentle].", show_default=False
+        ),
+    ] = None,
+    music: Annotated[
+        Path | None,
+        typer.Option(
+            help="Music for the videos: a file, or a folder to pick from.", show_default=False
+        ),
+    ] = None,
+    today: TodayOption = None,
+    geocoder: GeocoderOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
     workers: WorkersOption = None,
     wait: WaitOption = False,
 ) -> None:
-    """Scan the photos, analyse what is new (quality, places, faces), and plan the memories.
+    """Make memories from photos: scan, analyse what is new (quality, places, faces), plan,
+    and render collages, recap videos and the gallery (LIBRARY/index.html).
 
-    Re-runs only read new and changed photos. Exit code 1 when some files were skipped.
+    Re-runs redo only what changed. Exit code 1 when some files were skipped.
     """
     settings = settings_from(
-        library=library, workers=workers, geocoder=geocoder, faces=False if no_faces else None
+        library=library, workers=workers, geocoder=geocoder, faces=False if no_faces else None,
+        video=False if no_video else None, size=size, layout=layout, aspect=aspect, look=look,
+        music=music,
+    )  # fmt: skip
+    _build_and_report(
+        photos, settings, today=_day(today), kinds=_kinds(kind),
+        since=since.date() if since else None, as_json=as_json, quiet=quiet, wait=wait,
+    )  # fmt: skip
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  memories demo\n\n  memories demo --library ~/memories-demo --all-videos"
     )
+)
+@reports_errors
+def demo(
+    library: Annotated[
+        Path | None,
+        typer.Option(
+            "--library",
+            "-l",
+            help="Where to build it [default: a memories-demo folder in the temporary folder].",
+            show_default=False,
+        ),
+    ] = None,
+    all_videos: Annotated[
+        bool,
+        typer.Option(
+            "--all-videos",
+            help="A recap video for every memory, not only the newest two (takes a few minutes).",
+        ),
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Build the bundled sample photos into a library and say where to look.
+
+    Makes every collage and the gallery, and 720p recap videos (the `preview` look) for the
+    two newest memories, in under a minute. Nothing is uploaded; the sample photos are not
+    changed.
+    """
+    from memories.demo import DEMO_LOOK, DEMO_VIDEOS, demo_library, sample_photos
+
+    settings = settings_from(library=library or demo_library())
+    if settings.look == Settings().look:  # unless a look of your own is configured
+        settings = replace(settings, look=DEMO_LOOK)
+    _build_and_report(
+        [sample_photos()], settings, today=_day(None), kinds=None, since=None, as_json=False,
+        quiet=quiet, wait=False, video_limit=None if all_videos else DEMO_VIDEOS,
+    )  # fmt: skip
+
+
+def _build_and_report(
+    photos: list[Path], settings: Settings, *, today: date, kinds: frozenset[MemoryKind] | None,
+    since: date | None, as_json: bool, quiet: bool, wait: bool, video_limit: int | None = None,
+) -> None:  # fmt: skip
     _announce_network_use(settings)
     with ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.build(
-            photos, settings, today=_day(today), kinds=_kinds(kind), wait=wait, progress=progress
-        )
+            photos, settings, today=today, kinds=kinds, since=since, video_limit=video_limit,
+            wait=wait, progress=progress,
+        )  # fmt: skip
     assert report.plan is not None
     memories = report.plan.memories
     if as_json:
-        print(json.dumps([memory_record(memory) for memory in memories], indent=2))
+        outputs = pipeline.rendered_outputs(settings)
+        print(json.dumps([memory_record(m, outputs.get(m.id)) for m in memories], indent=2))
     console = stderr() if as_json else stdout()
     _print_scan_report(report.scan, overview(report.photos), settings, console=console, quiet=quiet)
     for skipped in report.undecodable:
@@ -191,10 +297,35 @@ def build(
         _print_plan_summary(report.plan, console)
         if not as_json:
             _print_memories(memories, console)
+    rendered = report.rendered
+    if rendered is not None:
+        _print_render_report(rendered, report.seconds, console, quiet=quiet)
     status = report.scan.exit_status
-    if report.undecodable and status is ExitStatus.OK:
+    if (report.undecodable or (rendered and rendered.failed)) and status is ExitStatus.OK:
         status = ExitStatus.SKIPPED
     raise typer.Exit(status)
+
+
+def _print_render_report(
+    rendered: RenderReport, seconds: dict[str, float], console: Console, *, quiet: bool
+) -> None:
+    for failed in rendered.failed:
+        console.print(f"  not rendered: {failed.reason} ({shown(failed.path)})", markup=False)
+    if quiet:
+        return
+    console.print(
+        f"Rendered memories in {rendered.seconds:.1f} s: {len(rendered.new):,} new, "
+        f"{len(rendered.updated):,} updated, {len(rendered.unchanged):,} unchanged, "
+        f"{len(rendered.removed):,} removed"
+        + (f", {len(rendered.failed):,} failed." if rendered.failed else "."),
+        markup=False,
+    )
+    console.print(
+        "Time: " + ", ".join(f"{stage} {spent:.1f} s" for stage, spent in seconds.items()) + ".",
+        markup=False,
+    )
+    if rendered.gallery is not None:
+        console.print(f"Open {shown(rendered.gallery)} to see them.", markup=False)
 
 
 @app.command(
@@ -219,7 +350,8 @@ def list_memories(
     _announce_network_use(settings)
     memories = pipeline.plan(settings, today=_day(today), kinds=_kinds(kind)).memories
     if as_json:
-        print(json.dumps([memory_record(memory) for memory in memories], indent=2))
+        outputs = pipeline.rendered_outputs(settings)
+        print(json.dumps([memory_record(m, outputs.get(m.id)) for m in memories], indent=2))
     else:
         _print_memories(memories, stdout())
 

@@ -52,15 +52,15 @@ def plan_collage(
     candidates = collage_candidates(memory)
     if not candidates:
         return None
-    subjects = {photo.content_hash: subject_of(photo, photos[photo.content_hash])
-                for photo in candidates}  # fmt: skip
-    if layout is None:
-        layout = choose_arrangement([subjects[photo.content_hash] for photo in candidates])
+    if layout is None:  # shapes are enough to choose; faces and interest only for those shown
+        shapes = [Subject(photos[p.content_hash].width, photos[p.content_hash].height)
+                  for p in candidates]  # fmt: skip
+        layout = choose_arrangement(shapes)
     template = templates[layout]
     shown = _best(candidates, template.max_photos, memory.cover)
     hero = next((i for i, photo in enumerate(shown) if photo == memory.cover), 0)
     placed = layout_collage(
-        [subjects[photo.content_hash] for photo in shown],
+        [subject_of(photo, photos[photo.content_hash]) for photo in shown],
         template, long_edge=long_edge, hero=hero, seed=memory.id,
     )  # fmt: skip
     return CollagePlan(placed, template, tuple(photos[photo.content_hash] for photo in shown))

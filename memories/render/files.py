@@ -39,6 +39,12 @@ def save_jpeg(image: Image.Image, path: Path, quality: int = JPEG_QUALITY) -> No
 
 
 def save_text(text: str, path: Path) -> None:
+    """Written only when it differs from what is there, so re-runs leave pages untouched."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
     write_atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 

