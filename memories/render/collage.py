@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from memories.model import Memory, Photo, PhotoKind, TimelinePhoto
-from memories.render.framing import Subject, centre_of_interest
+from memories.render.framing import Rect, Subject, centre_of_interest, crop_window
 from memories.render.layout import (
     CollageLayout,
     LayoutTemplate,
@@ -84,18 +84,33 @@ def draw_collage(plan: CollagePlan, memory: Memory) -> Image.Image:
         image = decode_displayed(
             photo, "RGB", math.ceil(max(photo.width, photo.height) * min(1.0, scale)), srgb=True
         )
-        factor = image.width / photo.width
         size = (max(1, round(cell.frame.width)), max(1, round(cell.frame.height)))
-        crop = cell.crop.scaled(factor)
-        box = (max(0.0, crop.left), max(0.0, crop.top), min(image.width, crop.right),
-               min(image.height, crop.bottom))  # fmt: skip
-        piece = image.resize(size, Image.Resampling.LANCZOS, box=box)
+        piece = cut_out(image, cell.crop.scaled(image.width / photo.width), size)
         if cell.border or cell.angle:
             _lay_print(canvas, piece, cell.frame.left, cell.frame.top, cell.border, cell.angle)
         else:
             canvas.paste(piece, (round(cell.frame.left), round(cell.frame.top)))
     _draw_title_band(canvas, layout, template, memory)
     return canvas
+
+
+def draw_cover(memory: Memory, photos: Mapping[str, Photo], size: tuple[int, int]) -> Image.Image:
+    """The memory's cover photo cropped to `size` around its faces: the gallery's card."""
+    stills = collage_candidates(memory)
+    if not stills:
+        return Image.new("RGB", size, "#202020")
+    cover = memory.cover if memory.cover in stills else stills[0]
+    source = photos[cover.content_hash]
+    window = crop_window(subject_of(cover, source), size[0] / size[1])
+    image = decode_displayed(source, "RGB", max(size) * 2, srgb=True)
+    return cut_out(image, window.scaled(image.width / source.width), size)
+
+
+def cut_out(image: Image.Image, window: Rect, size: tuple[int, int]) -> Image.Image:
+    """The part of `image` under `window` (in its own pixels), resampled to `size`."""
+    box = (max(0.0, window.left), max(0.0, window.top), min(image.width, window.right),
+           min(image.height, window.bottom))  # fmt: skip
+    return image.resize(size, Image.Resampling.LANCZOS, box=box)
 
 
 def _best(candidates: Sequence[TimelinePhoto], limit: int, cover: TimelinePhoto) -> list:

@@ -167,38 +167,16 @@ class _Renderer:
         return "new" if previous is None else "updated"
 
     def _draw_stills(self, memory: Memory, folder: Path) -> dict[str, str]:
-        from memories.render.collage import draw_collage, plan_collage
+        from memories.render.collage import draw_collage, draw_cover, plan_collage
 
         plan = plan_collage(memory, self.photos, self.layouts, layout=self.settings.layout,
                             long_edge=self.settings.long_edge)  # fmt: skip
         outputs = {"cover": "cover.jpg"}
-        save_jpeg(self._cover(memory), folder / "cover.jpg", quality=85)
+        save_jpeg(draw_cover(memory, self.photos, COVER_SIZE), folder / "cover.jpg", quality=85)
         if plan is not None:
             save_jpeg(draw_collage(plan, memory), folder / "collage.jpg")
             outputs["collage"] = "collage.jpg"
         return outputs
-
-    def _cover(self, memory: Memory) -> Any:
-        from PIL import Image
-
-        from memories.model import PhotoKind
-        from memories.render.collage import subject_of
-        from memories.render.framing import crop_window
-        from memories.scan.images import decode_displayed
-
-        cover = memory.cover
-        if cover.kind is not PhotoKind.PHOTO:
-            stills = [photo for photo in memory.photos if photo.kind is PhotoKind.PHOTO]
-            if not stills:
-                return Image.new("RGB", COVER_SIZE, "#202020")
-            cover = stills[0]
-        source = self.photos[cover.content_hash]
-        window = crop_window(subject_of(cover, source), COVER_SIZE[0] / COVER_SIZE[1])
-        image = decode_displayed(source, "RGB", max(COVER_SIZE) * 2, srgb=True)
-        crop = window.scaled(image.width / source.width)
-        box = (max(0.0, crop.left), max(0.0, crop.top), min(image.width, crop.right),
-               min(image.height, crop.bottom))  # fmt: skip
-        return image.resize(COVER_SIZE, Image.Resampling.LANCZOS, box=box)
 
     def _encode(self, memory: Memory, path: Path, music: Path | None) -> None:
         from memories.render.collage import subject_of
