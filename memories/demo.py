@@ -6,9 +6,10 @@ import tempfile
 from pathlib import Path
 
 from memories.errors import PhotosFolderMissing
+from memories.model import MemoryKind
 
-DEMO_VIDEOS = 2
-"""Recap videos the demo makes (for the newest memories), to finish in under a minute."""
+DEMO_VIDEO_KINDS = frozenset({MemoryKind.EVENT})
+"""The demo films only the newest event, to finish in well under a minute."""
 DEMO_LOOK = "preview"
 """720p videos: a taste of the real ones, made quickly."""
 

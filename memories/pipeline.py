@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,6 +96,7 @@ def build(
     since: date | None = None,
     render: bool = True,
     video_limit: int | None = None,
+    video_kinds: frozenset[MemoryKind] | None = None,
     wait: bool = False,
     progress: ProgressCallback | None = None,
 ) -> BuildReport:
@@ -129,7 +130,9 @@ def build(
                 report.plan.memories,
                 {photo.content_hash: photo for photo in report.photos},
                 library.root,
-                render_settings(settings, video_limit=video_limit),
+                replace(
+                    render_settings(settings), video_limit=video_limit, video_kinds=video_kinds
+                ),
                 scope=RenderScope(since=since, kinds=kinds),
                 progress=progress,
             )
@@ -138,11 +141,11 @@ def build(
     return report
 
 
-def render_settings(settings: Settings, *, video_limit: int | None = None) -> RenderSettings:
+def render_settings(settings: Settings) -> RenderSettings:
     return RenderSettings(
         long_edge=settings.size, layout=settings.layout, video=settings.video,
         aspect=settings.aspect, look=settings.look, music=settings.music,
-        video_limit=video_limit, user_templates=settings.templates, workers=settings.workers,
+        user_templates=settings.templates, workers=settings.workers,
     )  # fmt: skip
 
 

@@ -253,29 +253,32 @@ def demo(
 ) -> None:
     """Build the bundled sample photos into a library and say where to look.
 
-    Makes every collage and the gallery, and 720p recap videos (the `preview` look) for the
-    two newest memories, in under a minute. Nothing is uploaded; the sample photos are not
+    Makes every collage and the gallery, and a 720p recap video (the `preview` look) of the
+    newest event, in well under a minute. Nothing is uploaded; the sample photos are not
     changed.
     """
-    from memories.demo import DEMO_LOOK, DEMO_VIDEOS, demo_library, sample_photos
+    from memories.demo import DEMO_LOOK, DEMO_VIDEO_KINDS, demo_library, sample_photos
 
     settings = settings_from(library=library or demo_library())
     if settings.look == Settings().look:  # unless a look of your own is configured
         settings = replace(settings, look=DEMO_LOOK)
     _build_and_report(
         [sample_photos()], settings, today=_day(None), kinds=None, since=None, as_json=False,
-        quiet=quiet, wait=False, video_limit=None if all_videos else DEMO_VIDEOS,
+        quiet=quiet, wait=False, video_limit=None if all_videos else 1,
+        video_kinds=None if all_videos else DEMO_VIDEO_KINDS,
     )  # fmt: skip
 
 
 def _build_and_report(
     photos: list[Path], settings: Settings, *, today: date, kinds: frozenset[MemoryKind] | None,
     since: date | None, as_json: bool, quiet: bool, wait: bool, video_limit: int | None = None,
+    video_kinds: frozenset[MemoryKind] | None = None,
 ) -> None:  # fmt: skip
     _announce_network_use(settings)
     with ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.build(
             photos, settings, today=today, kinds=kinds, since=since, video_limit=video_limit,
+            video_kinds=video_kinds,
             wait=wait, progress=progress,
         )  # fmt: skip
     assert report.plan is not None

@@ -38,6 +38,8 @@ class RenderSettings:
     music: Path | None = None
     video_limit: int | None = None
     """Make recap videos for only this many memories (the newest); None for all."""
+    video_kinds: frozenset[MemoryKind] | None = None
+    """Make recap videos only for memories of these kinds; None for all."""
     user_templates: Path | None = None
     """A folder with the user's own `collage/` and `video/` templates."""
     workers: int = 2
@@ -85,7 +87,8 @@ def render_memories(
     renderer = _Renderer(photos, settings)
     chosen = [memory for memory in memories
               if scope.covers(memory.kind.value, memory.end.isoformat())]  # fmt: skip
-    with_video = {memory.id for memory in chosen[: settings.video_limit] if settings.video}
+    filmed = [m for m in chosen if settings.video_kinds is None or m.kind in settings.video_kinds]
+    with_video = {memory.id for memory in filmed[: settings.video_limit] if settings.video}
     for done, memory in enumerate(chosen):
         if progress:
             progress(RENDERING, done, len(chosen))
