@@ -136,3 +136,35 @@ def test_demo_builds_the_sample_photos_and_says_where_to_look(config, tmp_path):
     assert f"Open {library / 'index.html'}" in result.stdout
     assert len(list(library.glob("*/collage.jpg"))) >= 5
     assert [path.parent.name for path in library.glob("*/recap.mp4")] == ["2024-08-20-annecy"]
+
+
+def test_a_build_killed_while_rendering_leaves_no_half_file_and_the_next_finishes(
+    album, config, tmp_path
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    slow = TINY_LOOK.replace("short_edge = 72", "short_edge = 360").replace("fps = 6", "fps = 30")
+    (config / "video" / "tiny.toml").write_text(slow)
+    library = tmp_path / "Memories"
+    command = [sys.executable, "-m", "memories", "build", str(album), "-l", str(library), *TODAY]
+    build = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=os.environ.copy())  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(library.glob("*/*.partial*")) and time.monotonic() < deadline:
+        time.sleep(0.02)  # wait until a video is being written
+    build.send_signal(signal.SIGTERM)
+    _, error = build.communicate(timeout=60)
+    assert build.returncode == 130, error
+    assert not list(library.rglob("*.partial*")), "no half-written file is left visible"
+    for record in library.glob("*/memory.json"):
+        assert json.loads(record.read_text())["outputs"], "memory.json is written last"
+
+    finished = run("build", album, "-l", library, *TODAY)
+    assert finished.exit_code == 0, finished.output
+    assert all((folder / "recap.mp4").is_file() for folder in {p.parent for p in
+               library.glob("*/memory.json")})  # fmt: skip
+    assert len(list(library.glob("*/recap.mp4"))) == 3
