@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
@@ -66,9 +67,11 @@ def plan_collage(
     return CollagePlan(placed, template, tuple(photos[photo.content_hash] for photo in shown))
 
 
+@lru_cache(maxsize=1024)
 def subject_of(photo: TimelinePhoto, source: Photo) -> Subject:
     """What framing needs of a photo: size and faces from the catalog, and the centre of
-    interest from a small preview (JPEGs decode at 1/8 scale for it)."""
+    interest from a small preview (JPEGs decode at 1/8 scale for it). Kept for the run: a
+    photo is in several memories, and its collage, cover and video all frame it."""
     preview = decode_displayed(source, "L", PREVIEW_EDGE)
     faces = tuple(box for _, box in photo.faces)
     return Subject(source.width, source.height, faces, centre_of_interest(preview))
@@ -113,7 +116,9 @@ def cut_out(image: Image.Image, window: Rect, size: tuple[int, int]) -> Image.Im
     return image.resize(size, Image.Resampling.LANCZOS, box=box)
 
 
-def _best(candidates: Sequence[TimelinePhoto], limit: int, cover: TimelinePhoto) -> list:
+def _best(
+    candidates: Sequence[TimelinePhoto], limit: int, cover: TimelinePhoto
+) -> list[TimelinePhoto]:
     if len(candidates) <= limit:
         return list(candidates)
     ranked = sorted(candidates, key=lambda photo: (photo != cover, -photo.score, photo.instant))
