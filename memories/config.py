@@ -51,6 +51,8 @@ class Settings:
     """Recap videos' look: gentle, lively, or your own."""
     music: Path | None = None
     """A music file, or a folder to pick one from for each recap video."""
+    restyle_model: str = "stabilityai/sd-turbo"
+    """AI restyles' img2img model: a local folder, or a Hugging Face id already in its cache."""
     templates: Path | None = None
     """A folder of your own `collage/` layouts and `video/` looks [default: the config
     file's folder]."""
@@ -171,4 +173,5 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "look": _name,
     "music": _existing_path,
     "templates": _library,
+    "restyle_model": _name,
 }

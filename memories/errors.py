@@ -72,3 +72,7 @@ class ConfigError(MemoriesError):
 
 class UnknownPerson(MemoriesError):
     """A person id (or face id) given on the command line is not in the catalog."""
+
+
+class RestyleUnavailable(MemoriesError):
+    """An AI restyle cannot run: the `ai` extra, the model or the GPU memory is missing."""

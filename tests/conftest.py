@@ -126,6 +126,8 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("MEMORIES_LIBRARY", raising=False)
     monkeypatch.delenv("MEMORIES_CONFIG", raising=False)
     monkeypatch.delenv("MEMORIES_DEBUG", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no test may reach Hugging Face
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "home" / ".cache" / "huggingface"))
 
 
 def snapshot(folder: Path) -> dict[Path, tuple[bytes, int, int]]:

@@ -238,3 +238,13 @@ def test_the_planner_gets_the_boxes_of_visible_people(library):
     for photo in with_faces:
         [(person, (top, right, bottom, left))] = photo.faces
         assert person == grace and photo.people == {grace} and left < right and top < bottom
+
+
+def test_a_photo_of_a_hidden_person_is_never_restyled(library, album):
+    grace = person_with(people_of(library), 5)
+    assert run("people", "hide", grace["id"], "-l", library).exit_code == 0
+    photo = album / "IMG_20240501_120000.jpg"
+    result = run("restyle", photo, "--style", "watercolour", "-l", library)
+    assert result.exit_code == 1
+    assert "shows a hidden person: never restyled" in result.stdout
+    assert not (library / "restyled").exists()

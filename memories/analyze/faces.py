@@ -86,6 +86,20 @@ def find_faces(photo: Photo, plan: DetectionPlan | None = None) -> list[Face]:
     return sorted(faces, key=lambda face: face.width, reverse=True)
 
 
+def encodings_at(
+    pixels: np.ndarray, boxes: Sequence[tuple[int, int, int, int]]
+) -> list[np.ndarray]:
+    """The encoding of the face at each box ([top, right, bottom, left] in these pixels),
+    without detecting again: to tell whether a changed picture still shows the same person."""
+    models = _models()
+    dlib = _dlib()
+    shapes = dlib.full_object_detections()
+    for top, right, bottom, left in boxes:
+        shapes.append(models.landmarks(pixels, dlib.rectangle(left, top, right, bottom)))
+    encodings = models.encoder.compute_face_descriptor(pixels, shapes)
+    return [np.asarray(encoding, dtype=np.float32) for encoding in encodings]
+
+
 def _box(rect: Any, scale: float, photo: Photo) -> tuple[int, int, int, int]:
     """The rectangle as [top, right, bottom, left] in full-size pixels, inside the photo."""
     return (

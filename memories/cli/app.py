@@ -203,6 +203,15 @@ def build(
             help="Music for the videos: a file, or a folder to pick from.", show_default=False
         ),
     ] = None,
+    restyle: Annotated[
+        str | None,
+        typer.Option(help="Also restyle the best photos of each memory in this AI style "
+                     "(see `memories restyle`), with a collage of them.", show_default=False),
+    ] = None,
+    allow_download: Annotated[
+        bool, typer.Option("--allow-download", help="With --restyle: fetch the model if it is "
+                           "not on this machine.")
+    ] = False,
     today: TodayOption = None,
     geocoder: GeocoderOption = None,
     as_json: JsonOption = False,
@@ -223,6 +232,7 @@ def build(
     _build_and_report(
         photos, settings, today=_day(today), kinds=_kinds(kind),
         since=since.date() if since else None, as_json=as_json, quiet=quiet, wait=wait,
+        restyle=restyle, allow_download=allow_download,
     )  # fmt: skip
 
 
@@ -272,13 +282,15 @@ def demo(
 def _build_and_report(
     photos: list[Path], settings: Settings, *, today: date, kinds: frozenset[MemoryKind] | None,
     since: date | None, as_json: bool, quiet: bool, wait: bool, video_limit: int | None = None,
-    video_kinds: frozenset[MemoryKind] | None = None,
+    video_kinds: frozenset[MemoryKind] | None = None, restyle: str | None = None,
+    allow_download: bool = False,
 ) -> None:  # fmt: skip
     _announce_network_use(settings)
     with ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.build(
             photos, settings, today=today, kinds=kinds, since=since, video_limit=video_limit,
-            video_kinds=video_kinds,
+            video_kinds=video_kinds, restyle=restyle, allow_download=allow_download,
+            announce=lambda message: stderr().print(f"Note: {message}", markup=False),
             wait=wait, progress=progress,
         )  # fmt: skip
     assert report.plan is not None
@@ -329,6 +341,66 @@ def _print_render_report(
     )
     if rendered.gallery is not None:
         console.print(f"Open {shown(rendered.gallery)} to see them.", markup=False)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  memories restyle IMG_2231.JPG --style watercolour\n\n"
+        "  memories restyle ~/Pictures/wedding/*.jpg --style anime-film -o ~/restyled\n\n"
+        "  memories restyle IMG_2231.JPG --style comic --model ~/models/sd-turbo --seed 7"
+    )
+)
+@reports_errors
+def restyle(
+    photos: Annotated[list[Path], typer.Argument(help="Photos to restyle.", metavar="PHOTO...")],
+    style: Annotated[
+        str,
+        typer.Option("--style", "-s", help="anime-film, watercolour, oil-painting, "
+                     "pencil-sketch, comic, or your own."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="A folder (or a .jpg for one photo) "
+                     "[default: LIBRARY/restyled/].", show_default=False),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="A local model folder or a Hugging Face id in its cache "
+                     "[default: stabilityai/sd-turbo].", show_default=False),
+    ] = None,
+    allow_download: Annotated[
+        bool, typer.Option("--allow-download", help="Fetch the model from Hugging Face if "
+                           "it is not on this machine (the only network use).")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same picture.")] = 0,
+    library: LibraryOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Turn photos into an AI-made picture in a style, on this machine's GPU (or CPU).
+
+    Each picture is labelled as AI-made inside the file; a face that stops looking like its
+    person is tried again at a lower strength; photos of hidden people are never restyled.
+    """
+    from memories.restyles import restyle_photos
+
+    settings = settings_from(library=library, restyle_model=model)
+    console = stdout()
+    report = restyle_photos(
+        photos, style, settings, output=output, seed=seed, allow_download=allow_download,
+        announce=lambda message: stderr().print(f"Note: {message}", markup=False),
+    )  # fmt: skip
+    for original, made, result in report.made:
+        faces = {"kept": "faces kept", "lost": "a face no longer looks like its person",
+                 "no faces": "no faces"}[result.identity]  # fmt: skip
+        if not quiet or result.identity == "lost":
+            console.print(f"{shown(original)} -> {shown(made)} (strength "
+                          f"{result.strength:.2f}; {faces})", markup=False)  # fmt: skip
+    for note in report.notes:
+        console.print(f"Note: {note}", markup=False)
+    for skipped in report.skipped:
+        console.print(f"skipped {shown(skipped.path)}: {skipped.reason}", markup=False)
+    raise typer.Exit(ExitStatus.SKIPPED if report.skipped else ExitStatus.OK)
 
 
 @app.command(
