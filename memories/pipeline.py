@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -97,6 +97,9 @@ def build(
     render: bool = True,
     video_limit: int | None = None,
     video_kinds: frozenset[MemoryKind] | None = None,
+    restyle: str | None = None,
+    allow_download: bool = False,
+    announce: Callable[[str], None] = lambda message: None,
     wait: bool = False,
     progress: ProgressCallback | None = None,
 ) -> BuildReport:
@@ -131,10 +134,15 @@ def build(
                 {photo.content_hash: photo for photo in report.photos},
                 library.root,
                 replace(
-                    render_settings(settings), video_limit=video_limit, video_kinds=video_kinds
+                    render_settings(settings),
+                    video_limit=video_limit,
+                    video_kinds=video_kinds,
+                    restyle=restyle,
+                    allow_download=allow_download,
                 ),
                 scope=RenderScope(since=since, kinds=kinds),
                 progress=progress,
+                announce=announce,
             )
             clock.lap("render")
         report.seconds = clock.laps
@@ -146,6 +154,7 @@ def render_settings(settings: Settings) -> RenderSettings:
         long_edge=settings.size, layout=settings.layout, video=settings.video,
         aspect=settings.aspect, look=settings.look, music=settings.music,
         user_templates=settings.templates, workers=settings.workers,
+        restyle_model=settings.restyle_model,
     )  # fmt: skip
 
 

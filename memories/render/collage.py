@@ -77,16 +77,21 @@ def subject_of(photo: TimelinePhoto, source: Photo) -> Subject:
     return Subject(source.width, source.height, faces, centre_of_interest(preview))
 
 
-def draw_collage(plan: CollagePlan, memory: Memory) -> Image.Image:
-    """The collage's pixels, in sRGB."""
+def draw_collage(
+    plan: CollagePlan, memory: Memory, pictures: Mapping[str, Image.Image] | None = None
+) -> Image.Image:
+    """The collage's pixels, in sRGB. `pictures` replaces photos (by content hash) with
+    pictures of the same shape: restyles, for a restyled variant."""
     layout, template = plan.layout, plan.template
     canvas = Image.new("RGB", (layout.width, layout.height), template.background)
     for cell in layout.cells:
         photo = plan.photos[cell.photo]
         scale = max(cell.frame.width / cell.crop.width, cell.frame.height / cell.crop.height)
-        image = decode_displayed(
-            photo, "RGB", math.ceil(max(photo.width, photo.height) * min(1.0, scale)), srgb=True
-        )
+        if pictures and photo.content_hash in pictures:
+            image = pictures[photo.content_hash]
+        else:
+            edge = math.ceil(max(photo.width, photo.height) * min(1.0, scale))
+            image = decode_displayed(photo, "RGB", edge, srgb=True)
         size = (max(1, round(cell.frame.width)), max(1, round(cell.frame.height)))
         piece = cut_out(image, cell.crop.scaled(image.width / photo.width), size)
         if cell.border or cell.angle:

@@ -65,7 +65,7 @@ def memory_page(record: Mapping[str, Any]) -> str:
         meta=" · ".join(_escape(part) for part in when_and_where),
         people=_people_list(record.get("people") or []),
         video=_video(outputs),
-        collage=_collage(outputs, record["title"]),
+        collage=_collage(outputs, record["title"]) + _restyled_collage(outputs, record["title"]),
         photo_count=photo_count,
         photos="\n".join(photos),
     )
@@ -122,6 +122,17 @@ def _collage(outputs: Mapping[str, str], title: str) -> str:
     return (
         f'<figure><img class="media" src="{_escape(_url(outputs["collage"]))}" '
         f'alt="{_escape("Collage: " + title)}"></figure>'
+    )
+
+
+def _restyled_collage(outputs: Mapping[str, str], title: str) -> str:
+    """The AI-made variant, captioned as such: never passed off as a photo."""
+    if not outputs.get("restyled_collage"):
+        return ""
+    return (
+        f'<figure><img class="media" src="{_escape(_url(outputs["restyled_collage"]))}" '
+        f'alt="{_escape("AI restyle: " + title)}"><figcaption>AI-made restyle</figcaption>'
+        "</figure>"
     )
 
 

@@ -8,15 +8,18 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memories.errors import MemoriesError, UnreadablePhoto
 from memories.model import Memory, MemoryKind, Photo, ProgressCallback, Skipped
 from memories.render.files import leftover_partials, save_jpeg, save_json, write_atomically
+
+if TYPE_CHECKING:
+    from memories.render.restyle import Restyler, Style
 
 RENDERING = "Rendering memories"
 RENDER_VERSION = 1
@@ -43,6 +46,11 @@ class RenderSettings:
     user_templates: Path | None = None
     """A folder with the user's own `collage/` and `video/` templates."""
     workers: int = 2
+    restyle: str | None = None
+    """An AI style: the best photos of each memory restyled, and a collage of them."""
+    restyle_model: str = "stabilityai/sd-turbo"
+    restyle_photos: int = 3
+    allow_download: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,13 +86,15 @@ def render_memories(
     *,
     scope: RenderScope = RenderScope(),
     progress: ProgressCallback | None = None,
+    announce: Callable[[str], None] = lambda message: None,
 ) -> RenderReport:
-    """Bring the memory folders under `root` up to date with the planned memories."""
+    """Bring the memory folders under `root` up to date with the planned memories.
+    `announce` hears what the user must know before it happens (a model download)."""
     started = time.perf_counter()
     report = RenderReport()
     for partial in leftover_partials(root):  # from a run that was killed mid-write
         partial.unlink(missing_ok=True)
-    renderer = _Renderer(photos, settings)
+    renderer = _Renderer(photos, settings, announce)
     chosen = [memory for memory in memories
               if scope.covers(memory.kind.value, memory.end.isoformat())]  # fmt: skip
     filmed = [m for m in chosen if settings.video_kinds is None or m.kind in settings.video_kinds]
@@ -119,7 +129,12 @@ def rendered_records(root: Path) -> list[dict[str, Any]]:
 
 
 class _Renderer:
-    def __init__(self, photos: Mapping[str, Photo], settings: RenderSettings) -> None:
+    def __init__(
+        self,
+        photos: Mapping[str, Photo],
+        settings: RenderSettings,
+        announce: Callable[[str], None],
+    ) -> None:
         from memories.render.layout import LayoutTemplate
         from memories.render.storyboard import ASPECTS, Look
         from memories.render.templates import load_templates, pick_template
@@ -135,6 +150,14 @@ class _Renderer:
         if settings.aspect not in ASPECTS:
             raise MemoriesError(f"aspect must be one of {', '.join(ASPECTS)}")
         self.frame_size = self.look.frame_size(settings.aspect)
+        self.announce = announce
+        self.style: Style | None = None
+        self._restyler: Restyler | None = None
+        if settings.restyle is not None:
+            from memories.render.restyle import Style
+
+            styles = load_templates("styles", Style, user and user / "styles")
+            self.style = pick_template(styles, settings.restyle, "style")
 
     def bring_up_to_date(self, memory: Memory, folder: Path, with_video: bool) -> str:
         """Render what changed of one memory; say whether it was new, updated or unchanged."""
@@ -145,7 +168,13 @@ class _Renderer:
         wanted = {"still": self._still_fingerprint(memory)}
         if with_video:
             wanted["video"] = self._video_fingerprint(memory, music)
+        if self.style is not None:
+            wanted["restyle"] = _digest(
+                _inputs(memory), asdict(self.style), self.settings.restyle_model,
+                self.settings.restyle_photos,
+            )  # fmt: skip
         done = previous.get("fingerprints", {}) if previous else {}
+        restyled = previous.get("restyled", []) if previous else []
         outputs = dict(previous.get("outputs", {})) if previous else {}
         if all(done.get(key) == value for key, value in wanted.items()) and all(
             (folder / name).is_file() for name in outputs.values()
@@ -165,7 +194,19 @@ class _Renderer:
             outputs.pop("video", None)
         elif "video" in done:
             fingerprints["video"] = done["video"]
+        if self.style is not None:
+            name = outputs.get("restyled_collage")
+            if (
+                done.get("restyle") != wanted["restyle"]
+                or not name
+                or not (folder / name).is_file()
+            ):
+                restyled = self._restyle(memory, folder, outputs)
+            fingerprints["restyle"] = wanted["restyle"]
+        elif "restyle" in done:
+            fingerprints["restyle"] = done["restyle"]
         record = memory_file_record(memory, outputs, fingerprints, music)
+        record["restyled"] = restyled
         save_json(record, folder / MEMORY_FILE)
         return "new" if previous is None else "updated"
 
@@ -180,6 +221,48 @@ class _Renderer:
             save_jpeg(draw_collage(plan, memory), folder / "collage.jpg")
             outputs["collage"] = "collage.jpg"
         return outputs
+
+    def _restyle(
+        self, memory: Memory, folder: Path, outputs: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """The best photos in the memory's style, in `restyled/`, and a collage of them;
+        each labelled AI-made. Hidden people are in no memory, so never restyled."""
+        from memories.render.collage import collage_candidates, draw_collage, plan_collage
+        from memories.render.restyle import Picture, Restyler, save_labelled
+        from memories.scan.images import decode_displayed
+
+        assert self.style is not None
+        stills = collage_candidates(memory)
+        best = sorted(stills, key=lambda photo: (-photo.score, photo.instant))
+        chosen = sorted(best[: self.settings.restyle_photos], key=lambda photo: photo.instant)
+        if not chosen:
+            return []
+        if self._restyler is None:
+            self._restyler = Restyler(self.settings.restyle_model,
+                                      allow_download=self.settings.allow_download,
+                                      announce=self.announce)  # fmt: skip
+        pictures = []
+        for photo in chosen:
+            source = self.photos[photo.content_hash]
+            image = decode_displayed(source, "RGB", self.style.size * 2, srgb=True)
+            scale = image.width / source.width
+            boxes = tuple(tuple(round(v * scale) for v in box) for _, box in photo.faces)
+            pictures.append(Picture(image, boxes))  # type: ignore[arg-type]
+        results = self._restyler.restyle(pictures, self.style)
+        records = []
+        for photo, result in zip(chosen, results, strict=True):
+            name = f"restyled/{photo.path.stem}-{self.style.name}.jpg"
+            save_labelled(result, folder / name)
+            records.append({"photo": str(photo.path), "file": name, **result.record()})
+        sample = replace(memory, photos=tuple(chosen),
+                         cover=memory.cover if memory.cover in chosen else chosen[0])  # fmt: skip
+        plan = plan_collage(sample, self.photos, self.layouts, long_edge=self.settings.long_edge)
+        if plan is not None:
+            made = {p.content_hash: r.image for p, r in zip(chosen, results, strict=True)}
+            name = f"collage-{self.style.name}.jpg"
+            save_labelled(results[0], folder / name, draw_collage(plan, sample, made))
+            outputs["restyled_collage"] = name
+        return records
 
     def _encode(self, memory: Memory, path: Path, music: Path | None) -> None:
         from memories.render.collage import subject_of
@@ -260,4 +343,3 @@ def _remove_unplanned(root: Path, planned: set[str], scope: RenderScope) -> list
             shutil.rmtree(path.parent)
             removed.append(path.parent.name)
     return removed
-
