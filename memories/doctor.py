@@ -34,7 +34,7 @@ class Check:
     needed_for: str
 
 
-def run_checks(library_root: Path) -> list[Check]:
+def run_checks(library_root: Path, restyle_model: str = "stabilityai/sd-turbo") -> list[Check]:
     """Every check, in the order a user reads them; none raises."""
     checks: list[Callable[[], Check]] = [
         _python,
@@ -43,6 +43,7 @@ def run_checks(library_root: Path) -> list[Check]:
         _ffmpeg,
         _faces,
         _restyle,
+        lambda: _restyle_model(restyle_model),
         lambda: _library(library_root),
     ]
     return [check() for check in checks]
@@ -147,6 +148,28 @@ def _restyle() -> Check:
         "AI restyle",
         CheckStatus.OK,
         f"torch {torch.__version__}, diffusers {diffusers.__version__}; {device}",
+        "restyles",
+    )
+
+
+def _restyle_model(model: str) -> Check:
+    """Whether the img2img model is on this machine: a folder, or in the Hugging Face cache."""
+    if Path(model).expanduser().is_dir():
+        return Check("Restyle model", CheckStatus.OK, f"{model} (a local folder)", "restyles")
+    if importlib.util.find_spec("huggingface_hub") is not None:
+        from huggingface_hub import try_to_load_from_cache
+
+        try:
+            cached = try_to_load_from_cache(model, "model_index.json")
+        except ValueError:  # not a valid id
+            cached = None
+        if isinstance(cached, str):
+            return Check("Restyle model", CheckStatus.OK, f"{model} (in the Hugging Face cache)",
+                         "restyles")  # fmt: skip
+    return Check(
+        "Restyle model",
+        CheckStatus.MISSING,
+        f"{model} is not on this machine (`memories restyle ... --allow-download` fetches it)",
         "restyles",
     )
 

@@ -198,3 +198,15 @@ def test_build_restyles_the_best_photos_of_each_memory_and_labels_them(
     assert "0 new, 0 updated, 1 unchanged" in again.stdout
     page = (folder / "index.html").read_text()
     assert 'src="collage-tiny.jpg"' in page and "AI-made restyle" in page
+
+
+def test_doctor_says_whether_the_restyle_model_is_on_this_machine(config, monkeypatch, tmp_path):
+    import json
+
+    checks = json.loads(run("doctor", "--json", "-l", tmp_path / "lib").stdout)
+    [model] = [check for check in checks if check["name"] == "Restyle model"]
+    assert model["status"] == "ok" and "a local folder" in model["detail"]
+    (config / "config.toml").write_text('restyle_model = "someone/not-cached"\n')
+    checks = json.loads(run("doctor", "--json", "-l", tmp_path / "lib").stdout)
+    [model] = [check for check in checks if check["name"] == "Restyle model"]
+    assert model["status"] == "missing" and "--allow-download" in model["detail"]

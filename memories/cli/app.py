@@ -501,7 +501,8 @@ def doctor(library: LibraryOption = None, as_json: JsonOption = False) -> None:
     """Show what is installed and usable: images, HEIC, ffmpeg, faces, AI restyle, GPU."""
     from memories.doctor import CheckStatus, run_checks
 
-    checks = run_checks(settings_from(library=library).library)
+    settings = settings_from(library=library)
+    checks = run_checks(settings.library, settings.restyle_model)
     if as_json:
         print(
             json.dumps(
