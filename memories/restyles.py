@@ -43,21 +43,23 @@ def restyle_photos(
     style = pick_template(styles(settings), style_name, "style")
     report = RestyleReport()
     hidden = _photos_of_hidden_people(settings)
-    chosen: list[tuple[Photo, Picture]] = []
+    usable: list[Photo] = []
     for path in paths:
         photo = _read(path, report)
-        if photo is None:
-            continue
-        if photo.content_hash in hidden:
+        if photo is not None and photo.content_hash in hidden:
             report.skipped.append(Skipped(path, "shows a hidden person: never restyled"))
-            continue
+        elif photo is not None:
+            usable.append(photo)
+    if not usable:
+        return report
+    # the model first: a missing one is the likeliest error, and should come at once
+    restyler = Restyler(settings.restyle_model, allow_download=allow_download, announce=announce)
+    chosen: list[tuple[Photo, Picture]] = []
+    for photo in usable:
         try:
             chosen.append((photo, _picture(photo, style)))
         except UnreadablePhoto as error:
-            report.skipped.append(Skipped(path, error.reason))
-    if not chosen:
-        return report
-    restyler = Restyler(settings.restyle_model, allow_download=allow_download, announce=announce)
+            report.skipped.append(Skipped(photo.path, error.reason))
     results = restyler.restyle([picture for _, picture in chosen], style, seed=seed)
     report.notes += restyler.notes
     for (photo, _), result in zip(chosen, results, strict=True):

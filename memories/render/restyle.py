@@ -9,6 +9,7 @@ torch and diffusers (the `ai` extra) are imported only here, and only when a res
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,9 +118,11 @@ class Restyler:
             announce(f"Downloading the model {model} from Hugging Face if it is not cached "
                      "(several GB, once)")  # fmt: skip
         try:
-            pipeline = diffusers.AutoPipelineForImage2Image.from_pretrained(
-                model, torch_dtype=dtype, local_files_only=not allow_download
-            )
+            with warnings.catch_warnings():  # library deprecation notes are not for the user
+                warnings.simplefilter("ignore")
+                pipeline = diffusers.AutoPipelineForImage2Image.from_pretrained(
+                    model, torch_dtype=dtype, local_files_only=not allow_download
+                )
         except (OSError, ValueError) as error:
             if allow_download:
                 raise RestyleUnavailable(f"cannot load the model {model!r}: {error}") from None
