@@ -107,7 +107,10 @@ class Restyler:
     ) -> None:
         diffusers = _import("diffusers")
         torch = _import("torch")
-        _import("transformers").logging.set_verbosity_error()
+        transformers = _import("transformers")
+        transformers.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+        diffusers.utils.logging.set_verbosity_error()
         diffusers.utils.logging.disable_progress_bar()
         chosen, dtype, warning = pick_device()
         if device is not None:
