@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -33,14 +32,19 @@ from memories.cli.common import (
     stdout,
 )
 from memories.cli.people import FORGET_EPILOG, forget, people_app
+from memories.cli.reports import (
+    print_memories,
+    print_plan_summary,
+    print_render_report,
+    print_scan_report,
+    when,
+)
+from memories.cli.restyle import RESTYLE_EPILOG, restyle
 from memories.config import Settings
 from memories.contracts import event_record, memory_record, photo_record, skipped_record
 from memories.errors import ExitStatus, MemoriesError
-from memories.library import LibraryFolder
-from memories.model import Memory, MemoryKind
-from memories.render.outputs import RenderReport
-from memories.scan.index import ScanReport
-from memories.scan.overview import Overview, overview
+from memories.model import MemoryKind
+from memories.scan.overview import overview
 
 app = typer.Typer(
     name="memories",
@@ -48,8 +52,9 @@ app = typer.Typer(
         "Turn a folder of photos into memories (collages, recap videos, on this day, people, "
         "trips), privately, on this machine. Nothing is uploaded; originals are never changed.\n\n"
         "Examples:\n\n"
-        "  memories scan ~/Pictures\n\n"
-        "  memories scan ~/Pictures /media/phone --json > photos.json\n\n"
+        "  memories demo\n\n"
+        "  memories build ~/Pictures   (then open ~/Memories/index.html)\n\n"
+        "  memories restyle IMG_2231.JPG --style watercolour\n\n"
         "  memories doctor"
     ),
     epilog=(
@@ -92,6 +97,7 @@ def _version(value: bool) -> None:
 
 app.add_typer(people_app, name="people")
 app.command(epilog=FORGET_EPILOG)(reports_errors(forget))
+app.command(epilog=RESTYLE_EPILOG)(reports_errors(restyle))
 
 
 @app.callback()
@@ -137,7 +143,7 @@ def scan(
         records.sort(key=lambda record: record["path"])
         print(json.dumps(records, indent=2))
     console = stderr() if as_json else stdout()
-    _print_scan_report(report, overview(catalogued), settings, console=console, quiet=quiet)
+    print_scan_report(report, overview(catalogued), settings, console=console, quiet=quiet)
     raise typer.Exit(report.exit_status)
 
 
@@ -299,7 +305,7 @@ def _build_and_report(
         outputs = pipeline.rendered_outputs(settings)
         print(json.dumps([memory_record(m, outputs.get(m.id)) for m in memories], indent=2))
     console = stderr() if as_json else stdout()
-    _print_scan_report(report.scan, overview(report.photos), settings, console=console, quiet=quiet)
+    print_scan_report(report.scan, overview(report.photos), settings, console=console, quiet=quiet)
     for skipped in report.undecodable:
         console.print(f"  {shown(skipped.path)}: {skipped.reason}", markup=False)
     if not quiet:
@@ -309,98 +315,16 @@ def _build_and_report(
             console.print(f"Looked for faces in {count(report.looked_for_faces, 'new photo')}.")
         if report.faces_note and settings.faces:
             console.print(report.faces_note, markup=False)
-        _print_plan_summary(report.plan, console)
+        print_plan_summary(report.plan, console)
         if not as_json:
-            _print_memories(memories, console)
+            print_memories(memories, console)
     rendered = report.rendered
     if rendered is not None:
-        _print_render_report(rendered, report.seconds, console, quiet=quiet)
+        print_render_report(rendered, report.seconds, console, quiet=quiet)
     status = report.scan.exit_status
     if (report.undecodable or (rendered and rendered.failed)) and status is ExitStatus.OK:
         status = ExitStatus.SKIPPED
     raise typer.Exit(status)
-
-
-def _print_render_report(
-    rendered: RenderReport, seconds: dict[str, float], console: Console, *, quiet: bool
-) -> None:
-    for failed in rendered.failed:
-        console.print(f"  not rendered: {failed.reason} ({shown(failed.path)})", markup=False)
-    if quiet:
-        return
-    console.print(
-        f"Rendered memories in {rendered.seconds:.1f} s: {len(rendered.new):,} new, "
-        f"{len(rendered.updated):,} updated, {len(rendered.unchanged):,} unchanged, "
-        f"{len(rendered.removed):,} removed"
-        + (f", {len(rendered.failed):,} failed." if rendered.failed else "."),
-        markup=False,
-    )
-    console.print(
-        "Time: " + ", ".join(f"{stage} {spent:.1f} s" for stage, spent in seconds.items()) + ".",
-        markup=False,
-    )
-    if rendered.gallery is not None:
-        console.print(f"Open {shown(rendered.gallery)} to see them.", markup=False)
-
-
-@app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  memories restyle IMG_2231.JPG --style watercolour\n\n"
-        "  memories restyle ~/Pictures/wedding/*.jpg --style anime-film -o ~/restyled\n\n"
-        "  memories restyle IMG_2231.JPG --style comic --model ~/models/sd-turbo --seed 7"
-    )
-)
-@reports_errors
-def restyle(
-    photos: Annotated[list[Path], typer.Argument(help="Photos to restyle.", metavar="PHOTO...")],
-    style: Annotated[
-        str,
-        typer.Option("--style", "-s", help="anime-film, watercolour, oil-painting, "
-                     "pencil-sketch, comic, or your own."),
-    ],
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="A folder (or a .jpg for one photo) "
-                     "[default: LIBRARY/restyled/].", show_default=False),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(help="A local model folder or a Hugging Face id in its cache "
-                     "[default: stabilityai/sd-turbo].", show_default=False),
-    ] = None,
-    allow_download: Annotated[
-        bool, typer.Option("--allow-download", help="Fetch the model from Hugging Face if "
-                           "it is not on this machine (the only network use).")
-    ] = False,
-    seed: Annotated[int, typer.Option(help="The same seed gives the same picture.")] = 0,
-    library: LibraryOption = None,
-    quiet: QuietOption = False,
-) -> None:
-    """Turn photos into an AI-made picture in a style, on this machine's GPU (or CPU).
-
-    Each picture is labelled as AI-made inside the file; a face that stops looking like its
-    person is tried again at a lower strength; photos of hidden people are never restyled.
-    """
-    from memories.restyles import restyle_photos
-
-    settings = settings_from(library=library, restyle_model=model)
-    console = stdout()
-    report = restyle_photos(
-        photos, style, settings, output=output, seed=seed, allow_download=allow_download,
-        announce=lambda message: stderr().print(f"Note: {message}", markup=False),
-    )  # fmt: skip
-    for original, made, result in report.made:
-        faces = {"kept": "faces kept", "lost": "a face no longer looks like its person",
-                 "no faces": "no faces"}[result.identity]  # fmt: skip
-        if not quiet or result.identity == "lost":
-            console.print(f"{shown(original)} -> {shown(made)} (strength "
-                          f"{result.strength:.2f}; {faces})", markup=False)  # fmt: skip
-    for note in report.notes:
-        console.print(f"Note: {note}", markup=False)
-    for skipped in report.skipped:
-        console.print(f"skipped {shown(skipped.path)}: {skipped.reason}", markup=False)
-    raise typer.Exit(ExitStatus.SKIPPED if report.skipped else ExitStatus.OK)
 
 
 @app.command(
@@ -428,7 +352,7 @@ def list_memories(
         outputs = pipeline.rendered_outputs(settings)
         print(json.dumps([memory_record(m, outputs.get(m.id)) for m in memories], indent=2))
     else:
-        _print_memories(memories, stdout())
+        print_memories(memories, stdout())
 
 
 @app.command(
@@ -488,11 +412,11 @@ def events(
     table = Table("id", "when", "place", "photos", box=None, pad_edge=False)
     for event in plan.events:
         table.add_row(
-            escape(event.id), escape(_when(event.start, event.end)),
+            escape(event.id), escape(when(event.start, event.end)),
             escape(event.place or "-"), str(len(event.photos)),
         )  # fmt: skip
     console.print(table)
-    _print_plan_summary(plan, console)
+    print_plan_summary(plan, console)
 
 
 @app.command(epilog="Examples:\n\n  memories doctor\n\n  memories doctor --json")
@@ -520,37 +444,6 @@ def doctor(library: LibraryOption = None, as_json: JsonOption = False) -> None:
         raise typer.Exit(ExitStatus.USAGE)
 
 
-def _print_scan_report(
-    report: ScanReport, seen: Overview, settings: Settings, *, console: Console, quiet: bool
-) -> None:
-    if not quiet:
-        console.print(
-            f"Scanned {report.found:,} photos and videos in {report.seconds:.1f} s: "
-            f"{report.new:,} new, {report.changed:,} changed, {report.moved:,} moved or copied, "
-            f"{report.unchanged:,} unchanged, {report.removed:,} removed.",
-            markup=False,
-        )
-        if seen.count:
-            console.print(_describe(seen), markup=False)
-        console.print(
-            f"Catalog: {shown(LibraryFolder(settings.library).catalog_path)}", markup=False
-        )
-    for warning in report.warnings:
-        console.print(f"warning: {warning}", markup=False)
-    if report.skipped:
-        listed = report.skipped[:_MAX_SKIPPED_SHOWN]
-        console.print(f"Skipped {len(report.skipped):,} files:", markup=False)
-        for skipped in listed:
-            console.print(f"  {shown(skipped.path)}: {skipped.reason}", markup=False)
-        if len(report.skipped) > len(listed):
-            console.print(f"  ... and {len(report.skipped) - len(listed):,} more (all in --json)")
-    elif report.found == 0:
-        console.print("No photos or videos found there.")
-
-
-_MAX_SKIPPED_SHOWN = 25
-
-
 def _day(today: datetime | None) -> date:
     return today.date() if today else date.today()
 
@@ -567,58 +460,6 @@ def _announce_network_use(settings: Settings) -> None:
             "are sent to nominatim.openstreetmap.org (OpenStreetMap) to name them.",
             markup=False,
         )
-
-
-def _when(start: datetime, end: datetime) -> str:
-    if start.date() == end.date():
-        return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
-    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
-
-
-def _print_memories(memories: list[Memory], console: Console) -> None:
-    if not memories:
-        console.print("No memories yet: they need more dated photos.")
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "kind", "title", "dates", "place"):
-        table.add_column(column, overflow="fold")
-    table.add_column("photos", justify="right")
-    for memory in memories:
-        table.add_row(
-            escape(memory.id), memory.kind.value, escape(memory.title), escape(memory.dates),
-            escape(memory.place or "-"), str(len(memory.photos)),
-        )  # fmt: skip
-    console.print(table)
-
-
-def _print_plan_summary(plan: pipeline.Plan, console: Console) -> None:
-    home = f"; home: {plan.home.city}" if plan.home else ""
-    console.print(
-        f"{count(len(plan.memories), 'memory', 'memories')} from "
-        f"{len(plan.timeline.photos):,} dated photos and videos in "
-        f"{count(len(plan.events), 'event')} and {count(len(plan.trips), 'trip')}{home}.",
-        markup=False,
-    )
-    if plan.timeline.undated:
-        console.print(
-            f"{len(plan.timeline.undated):,} photos have no reliable date (only their file "
-            "time) and are in no event or memory.",
-            markup=False,
-        )
-
-
-def _describe(seen: Overview) -> str:
-    """`28 in these folders, taken 24 Dec 2022 to 20 Aug 2024: 27 photos, 1 screenshot; ...`"""
-    kinds = ", ".join(
-        f"{count:,} {kind.value}{'s' if count > 1 else ''}" for kind, count in seen.kinds.items()
-    )
-    span = ""
-    if seen.first and seen.last:
-        span = f", taken {seen.first:%-d %b %Y} to {seen.last:%-d %b %Y}"
-    line = f"{seen.count:,} in these folders{span}: {kinds}; {seen.with_place:,} with a place"
-    if seen.dated_by_file_time:
-        line += f"; {seen.dated_by_file_time:,} dated only by file time (a guess)"
-    return line + "."
 
 
 def main() -> None:
