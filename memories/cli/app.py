@@ -16,6 +16,7 @@ from rich.table import Table
 
 from memories import __version__, pipeline
 from memories.cli.common import (
+    AllowDownloadOption,
     JsonOption,
     LibraryOption,
     PhotosArgument,
@@ -214,10 +215,7 @@ def build(
         typer.Option(help="Also restyle the best photos of each memory in this AI style "
                      "(see `memories restyle`), with a collage of them.", show_default=False),
     ] = None,
-    allow_download: Annotated[
-        bool, typer.Option("--allow-download", help="With --restyle: fetch the model if it is "
-                           "not on this machine.")
-    ] = False,
+    allow_download: AllowDownloadOption = False,
     today: TodayOption = None,
     geocoder: GeocoderOption = None,
     as_json: JsonOption = False,

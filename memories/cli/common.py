@@ -34,6 +34,11 @@ WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", "-w", min=1, help="Worker processes [default: one per core]."),
 ]
+AllowDownloadOption = Annotated[
+    bool,
+    typer.Option("--allow-download", help="Fetch the AI restyle model from Hugging Face if it "
+                 "is not on this machine (said first; the only network use)."),
+]
 WaitOption = Annotated[
     bool, typer.Option("--wait", help="Wait for another run on the library to finish.")
 ]

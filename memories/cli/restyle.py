@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from memories.cli.common import LibraryOption, QuietOption, settings_from, shown, stderr, stdout
+from memories.cli.common import (
+    AllowDownloadOption,
+    LibraryOption,
+    QuietOption,
+    settings_from,
+    shown,
+    stderr,
+    stdout,
+)
 from memories.errors import ExitStatus
 
 RESTYLE_EPILOG = (
@@ -35,10 +43,7 @@ def restyle(
         typer.Option(help="A local model folder or a Hugging Face id in its cache "
                      "[default: stabilityai/sd-turbo].", show_default=False),
     ] = None,
-    allow_download: Annotated[
-        bool, typer.Option("--allow-download", help="Fetch the model from Hugging Face if "
-                           "it is not on this machine (the only network use).")
-    ] = False,
+    allow_download: AllowDownloadOption = False,
     seed: Annotated[int, typer.Option(help="The same seed gives the same picture.")] = 0,
     library: LibraryOption = None,
     quiet: QuietOption = False,

@@ -65,7 +65,10 @@ def memory_page(record: Mapping[str, Any]) -> str:
         meta=" · ".join(_escape(part) for part in when_and_where),
         people=_people_list(record.get("people") or []),
         video=_video(outputs),
-        collage=_collage(outputs, record["title"]) + _restyled_collage(outputs, record["title"]),
+        collage=_figure(outputs.get("collage"), "Collage: " + record["title"])
+        + _figure(
+            outputs.get("restyled_collage"), "AI restyle: " + record["title"], "AI-made restyle"
+        ),
         photo_count=photo_count,
         photos="\n".join(photos),
     )
@@ -116,24 +119,14 @@ def _video(outputs: Mapping[str, str]) -> str:
     )
 
 
-def _collage(outputs: Mapping[str, str], title: str) -> str:
-    if not outputs.get("collage"):
+def _figure(name: str | None, alt: str, caption: str | None = None) -> str:
+    """An image of the memory's folder; the restyled collage is captioned as AI-made, so it
+    is never passed off as a photo."""
+    if not name:
         return ""
-    return (
-        f'<figure><img class="media" src="{_escape(_url(outputs["collage"]))}" '
-        f'alt="{_escape("Collage: " + title)}"></figure>'
-    )
-
-
-def _restyled_collage(outputs: Mapping[str, str], title: str) -> str:
-    """The AI-made variant, captioned as such: never passed off as a photo."""
-    if not outputs.get("restyled_collage"):
-        return ""
-    return (
-        f'<figure><img class="media" src="{_escape(_url(outputs["restyled_collage"]))}" '
-        f'alt="{_escape("AI restyle: " + title)}"><figcaption>AI-made restyle</figcaption>'
-        "</figure>"
-    )
+    label = f"<figcaption>{_escape(caption)}</figcaption>" if caption else ""
+    image = f'<img class="media" src="{_escape(_url(name))}" alt="{_escape(alt)}">'
+    return f"<figure>{image}{label}</figure>"
 
 
 def _photo_item(photo: Mapping[str, Any] | str) -> str:
