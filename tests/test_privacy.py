@@ -1,0 +1,104 @@
+"""The privacy promises, each as a test that fails if it breaks: no network, originals
+untouched, outputs without location or camera data, and no face data when faces are off."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+
+import imageio_ffmpeg
+import pytest
+from conftest import snapshot
+from faces import GRACE, scene
+from PIL import Image
+from test_build import TINY_LOOK
+from test_build import scene as photo_like
+from typer.testing import CliRunner
+
+from memories.cli import app
+
+TODAY = ("--today", "2025-06-14")
+
+
+class NetworkUsed(AssertionError):
+    """Something tried to reach the network."""
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every connection and name lookup fails loudly, as on a machine with no network."""
+
+    def refuse(*args, **kwargs):
+        raise NetworkUsed(f"network use: {args[:2]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "gethostbyname", refuse)
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    folder = tmp_path / "config"
+    (folder / "video").mkdir(parents=True)
+    (folder / "video" / "tiny.toml").write_text(TINY_LOOK)
+    (folder / "config.toml").write_text('look = "tiny"\nsize = 384\nworkers = 1\n')
+    monkeypatch.setenv("MEMORIES_CONFIG", str(folder / "config.toml"))
+    return folder
+
+
+@pytest.fixture
+def album(make_photo, photos_dir):
+    """A day in Lyon with GPS and a camera serial on every photo, a face on some."""
+    for n in range(4):
+        image = scene(GRACE, at=(40 * n, 40)) if n % 2 else photo_like(n)
+        make_photo(f"IMG_{n}.jpg", image=image, gps=(45.7640, 4.8357),
+                   taken_at=f"2024:06:14 1{n}:00:00", model="Pixel 8 SN-12345")  # fmt: skip
+    return photos_dir
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+def test_a_full_build_uses_no_network_and_changes_no_original(album, config, no_network, tmp_path):
+    before = snapshot(album)
+    library = tmp_path / "Memories"
+    result = run("build", album, "-l", library, *TODAY)
+    assert result.exit_code == 0, result.output
+    assert "Looked for faces in 4 new photos" in result.stdout, "faces ran, offline"
+    assert list(library.glob("*/recap.mp4")) and (library / "index.html").is_file()
+    assert snapshot(album) == before, "bytes, mtimes and permissions of originals unchanged"
+
+
+def test_outputs_carry_no_location_and_no_camera(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    assert run("build", album, "-l", library, *TODAY).exit_code == 0
+    images = [*library.glob("*/collage.jpg"), *library.glob("*/cover.jpg")]
+    assert images
+    for path in images:
+        with Image.open(path) as image:
+            assert not image.getexif(), f"{path.name} has EXIF"
+            assert set(image.info) <= {"icc_profile", "jfif", "jfif_version", "jfif_unit",
+                                       "jfif_density", "dpi", "progressive", "progression",
+                                       "adobe", "adobe_transform"}, image.info.keys()  # fmt: skip
+        assert b"SN-12345" not in path.read_bytes() and b"Pixel" not in path.read_bytes()
+    for video in library.glob("*/recap.mp4"):
+        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+        tags = subprocess.run(
+            [ffmpeg, "-v", "error", "-i", str(video), "-f", "ffmetadata", "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert "location" not in tags.lower() and "45.76" not in tags, tags
+        assert b"SN-12345" not in video.read_bytes()
+
+
+def test_no_faces_computes_and_stores_no_face_data(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    assert run("build", album, "-l", library, *TODAY, "--no-faces").exit_code == 0
+    with sqlite3.connect(library / ".memories" / "catalog.sqlite") as catalog:
+        for table in ("faces", "face_scans", "people"):
+            assert catalog.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table
+    assert not (library / "people").exists()
