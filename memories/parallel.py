@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -35,7 +37,9 @@ def map_in_batches(
         for batch in batches:
             yield from zip(batch, function(batch), strict=True)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_follow_parent, initargs=(os.getpid(),)
+    )
     try:
         for batch, results in zip(batches, pool.map(function, batches), strict=True):
             yield from zip(batch, results, strict=True)
@@ -79,7 +83,30 @@ def each_or_unreadable(
     return results
 
 
-def _leave_interrupts_to_parent() -> None:
+def _follow_parent(parent: int) -> None:
+    """Leave Ctrl-C to the parent, and die with it: a worker that outlived a killed run
+    would go on using the CPU and, having inherited its open files, keep the library
+    locked."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The parent's SIGTERM handler turns it into KeyboardInterrupt; a worker just ends.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before this worker got here
+        os._exit(1)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # without it, an orphaned worker still ends once the pool's pipes close
+
+
+_PR_SET_PDEATHSIG = 1

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, suffix: str
     """Call `write(partial_path)`, then rename the result to `path`. `suffix` is kept at the
     end of the partial name for writers that pick a format from it (`.mp4` for ffmpeg)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}{PARTIAL}{suffix}")
+    # the pid keeps apart a writer (ffmpeg) orphaned by a killed run and the next run's
+    partial = path.with_name(f"{path.name}{PARTIAL}-{os.getpid()}{suffix}")
     try:
         write(partial)
         partial.replace(path)

@@ -1,0 +1,130 @@
+"""Faults: a build killed (SIGKILL) at points in scanning, analysis and rendering leaves a
+consistent catalog and no half-written output, and the next build ends exactly where an
+uninterrupted one does."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from faces import EILEEN, GRACE, scene
+from PIL import Image
+from test_build import TINY_LOOK
+from test_build import scene as photo_like
+
+KILL_AFTER_S = (0.2, 1.0, 2.0, 3.0, 4.5, 6.5)
+"""From the first seconds (start-up, scan) through analysis (faces) into rendering."""
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    folder = tmp_path / "config"
+    (folder / "video").mkdir(parents=True)
+    slower = TINY_LOOK.replace("short_edge = 72", "short_edge = 240")
+    (folder / "video" / "tiny.toml").write_text(slower)
+    (folder / "config.toml").write_text('look = "tiny"\nsize = 512\nworkers = 2\n')
+    monkeypatch.setenv("MEMORIES_CONFIG", str(folder / "config.toml"))
+    return folder
+
+
+@pytest.fixture
+def album(make_photo, photos_dir):
+    """Three days of photos, people on some, with GPS: every stage has work to do."""
+    for day in range(3):
+        for n in range(4):
+            person = (GRACE, EILEEN)[(day + n) % 2]
+            image = scene(person, at=(30 * n, 50)) if n % 2 else photo_like(10 * day + n)
+            make_photo(f"IMG_{day}{n}.jpg", image=image, gps=(45.764, 4.8357),
+                       taken_at=f"2024:06:1{day} 1{n}:00:00")  # fmt: skip
+    return photos_dir
+
+
+def build(album: Path, library: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "memories", "build", str(album), "-l", str(library),
+               "--today", "2025-06-14", "-q"]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=os.environ.copy())  # fmt: skip
+
+
+def final_state(library: Path) -> dict:
+    """What a finished build leaves: each memory's record, its outputs' bytes for stills,
+    and the catalog's people and photos."""
+    memories = {}
+    for record_path in sorted(library.glob("*/memory.json")):
+        record = json.loads(record_path.read_text())
+        stills = {name: (record_path.parent / name).read_bytes()
+                  for kind, name in record["outputs"].items() if kind != "video"}  # fmt: skip
+        video = record_path.parent / "recap.mp4"
+        memories[record["id"]] = (record["fingerprints"], stills, video.is_file())
+    with sqlite3.connect(library / ".memories" / "catalog.sqlite") as catalog:
+        photos = catalog.execute("SELECT COUNT(*) FROM photos").fetchone()
+        faces = catalog.execute("SELECT COUNT(*), COUNT(DISTINCT person_id) FROM faces").fetchone()
+    return {"memories": memories, "photos": photos, "faces": faces}
+
+
+def progress_of(library: Path) -> tuple:
+    """How far the killed builds got: photos, quality and faces stored, memories rendered."""
+    catalog = library / ".memories" / "catalog.sqlite"
+    if not catalog.exists():
+        return ()
+    with sqlite3.connect(catalog) as connection:
+        counts = tuple(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                       for table in ("photos", "quality", "face_scans"))  # fmt: skip
+    return (*counts, len(list(library.glob("*/memory.json"))))
+
+
+def assert_nothing_half_written(library: Path) -> None:
+    catalog = library / ".memories" / "catalog.sqlite"
+    if catalog.exists():
+        with sqlite3.connect(catalog) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    for path in library.rglob("*"):
+        if not path.is_file() or ".partial" in path.name or path.parent.name == ".memories":
+            continue
+        if path.suffix == ".jpg":
+            with Image.open(path) as image:
+                image.load()  # raises on a truncated file
+        elif path.suffix in (".json", ".html"):
+            text = path.read_text()
+            assert text.rstrip().endswith(("}", "</html>")), f"{path} is cut short"
+        elif path.suffix == ".mp4":
+            assert b"moov" in path.read_bytes(), f"{path} is not a finished video"
+
+
+def test_builds_killed_at_any_point_lose_nothing_and_the_next_one_finishes(
+    album, config, tmp_path
+):
+    reference = tmp_path / "reference"
+    done = build(album, reference)
+    _, error = done.communicate(timeout=300)
+    assert done.returncode == 0, error
+    expected = final_state(reference)
+    assert len(expected["memories"]) >= 3 and expected["faces"][0] >= 6
+
+    library = tmp_path / "Memories"
+    killed = 0
+    for delay in KILL_AFTER_S:
+        running = build(album, library)
+        time.sleep(delay)
+        if running.poll() is None:
+            running.send_signal(signal.SIGKILL)
+            killed += 1
+        running.communicate(timeout=60)
+        assert_nothing_half_written(library)
+        if os.environ.get("MEMORIES_SHOW_KILLS"):
+            print(delay, progress_of(library))
+    assert killed >= 4, "the kills landed while the builds were running"
+
+    finished = build(album, library)
+    _, error = finished.communicate(timeout=300)
+    assert finished.returncode == 0, error
+    assert_nothing_half_written(library)
+    assert not list(library.rglob("*.partial*"))
+    assert final_state(library) == expected
