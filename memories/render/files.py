@@ -51,7 +51,8 @@ def save_text(text: str, path: Path) -> None:
 
 
 def save_json(data: Any, path: Path) -> None:
-    save_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", path)
+    """ASCII JSON: a file name that is not UTF-8 survives as escapes and reads back whole."""
+    save_text(json.dumps(data, indent=2) + "\n", path)
 
 
 def leftover_partials(folder: Path) -> Iterator[Path]:

@@ -169,8 +169,14 @@ def _url(part: str) -> str:
 
 
 def _escape(value: object) -> str:
-    """Safe both as element text and inside a double- or single-quoted attribute."""
-    return html.escape(str(value), quote=True)
+    """Safe both as element text and inside a double- or single-quoted attribute. Bytes of a
+    file name that are not UTF-8 show as U+FFFD, as on the command line."""
+    text = str(value)
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return html.escape(text, quote=True)
 
 
 def _template(name: str) -> Template:
