@@ -54,7 +54,7 @@ def find_and_group_faces(
     # A photo takes a second or more: small batches, and workers from two photos on.
     map_and_store(find_faces_many, todo, workers, store, every=20, stage=FINDING_FACES,
                   progress=progress, batch_size=2, parallel_from=2)  # fmt: skip
-    if todo:
+    if todo or catalog.grouping_owed():
         group_faces(catalog)
     return len(todo)
 

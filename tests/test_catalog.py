@@ -113,7 +113,7 @@ def test_a_catalog_from_schema_1_is_migrated_keeping_its_photos(tmp_path):
     old.commit()
     old.close()
     with Catalog.open(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 3
+        assert catalog.schema_version == SCHEMA_VERSION == 4
         assert [photo.path for photo in catalog.photos()] == [Path("/p/a.jpg")]
         assert [photo.content_hash for photo in catalog.unmeasured(catalog.photos())] == ["abc"]
         assert [p.content_hash for p in catalog.unscanned_for_faces(catalog.photos())] == ["abc"]
@@ -138,3 +138,23 @@ def test_reading_a_known_photo_again_keeps_what_analysis_learnt(tmp_path):
         assert catalog.qualities()["abc"] == Quality(100.0, 0.5, 0.0, 7)
         assert [known.content_hash for known in catalog.known_faces()] == ["abc"]
         assert catalog.unscanned_for_faces(catalog.photos()) == []
+
+
+def test_faces_stored_by_a_run_killed_before_grouping_are_grouped_by_the_next(tmp_path):
+    import numpy as np
+
+    from memories.model import Face
+    from memories.people import find_and_group_faces
+
+    encoding = np.full(128, 0.05, dtype=np.float32)
+    photos = [a_photo(Path(f"/p/{n}.jpg"), str(n)) for n in range(2)]
+    with Catalog.open(tmp_path / "c.sqlite") as catalog:
+        with catalog.transaction():
+            catalog.record([(FileEntry(photo.path, 1, 1), photo) for photo in photos])
+            face = Face((10, 60, 60, 10), ((0, 0),) * 5, encoding, 1.0)
+            catalog.record_faces([(photo, [face]) for photo in photos])
+        # killed here: the faces are stored, their grouping is owed
+        assert catalog.grouping_owed()
+        assert find_and_group_faces(catalog, photos, workers=1, progress=None) == 0
+        assert not catalog.grouping_owed()
+        assert {face.person for face in catalog.known_faces()} == {1}

@@ -37,6 +37,9 @@ class FaceOnPhoto(NamedTuple):
     box: tuple[int, int, int, int]
 
 
+GROUPING = "group faces"
+
+
 class FaceTables:
     """Mixed into `Catalog`; writes happen inside its `transaction()` blocks."""
 
@@ -54,7 +57,9 @@ class FaceTables:
         ]
 
     def record_faces(self, results: Iterable[tuple[Photo, list[Face] | UnreadablePhoto]]) -> None:
-        """Store the faces found in each photo (or why it could not be decoded)."""
+        """Store the faces found in each photo (or why it could not be decoded), and note
+        that they are still to be grouped (a run killed before grouping leaves that owed)."""
+        self._db.execute(f"INSERT OR IGNORE INTO pending_work VALUES ('{GROUPING}')")
         for photo, result in results:
             error = result.reason if isinstance(result, UnreadablePhoto) else None
             self._db.execute(
@@ -117,9 +122,15 @@ class FaceTables:
             (to_person, from_person),
         )
 
+    def grouping_owed(self) -> bool:
+        """Whether faces were stored that no grouping has seen yet."""
+        owed = self._db.execute("SELECT 1 FROM pending_work WHERE task = ?", (GROUPING,))
+        return owed.fetchone() is not None
+
     def set_people(self, faces_of: dict[int, list[int]], unassigned: Iterable[int]) -> None:
         """Give faces their (existing) people, leaving pinned flags as they are, and drop the
-        people no face belongs to any more."""
+        people no face belongs to any more; the grouping owed is then done."""
+        self._db.execute("DELETE FROM pending_work WHERE task = ?", (GROUPING,))
         self._db.executemany(
             "UPDATE faces SET person_id = ? WHERE id = ?",
             [(person, face_id) for person, ids in faces_of.items() for face_id in ids],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -75,6 +75,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX faces_by_photo ON faces (content_hash);
     CREATE INDEX faces_by_person ON faces (person_id);
+    """,
+    # 3 -> 4: work owed by a run that was stopped between two stages
+    """
+    CREATE TABLE pending_work (task TEXT PRIMARY KEY);
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
