@@ -130,6 +130,36 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("HF_HOME", str(tmp_path / "home" / ".cache" / "huggingface"))
 
 
+TINY_LOOK = """
+description = "small and quick"
+fps = 6
+short_edge = 72
+title_seconds = 1.0
+end_seconds = 1.0
+crossfade = 0.3
+max_photo_seconds = 1.5
+clip_seconds = 1.0
+"""
+
+
+@pytest.fixture
+def quick_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Point the config file at a video look of the user's own that renders small, quick
+    videos (which also proves such looks are found), plus any other settings; returns the
+    config folder."""
+
+    def configure(settings: str = "", *, short_edge: int = 72) -> Path:
+        folder = tmp_path / "config"
+        (folder / "video").mkdir(parents=True, exist_ok=True)
+        look = TINY_LOOK.replace("short_edge = 72", f"short_edge = {short_edge}")
+        (folder / "video" / "tiny.toml").write_text(look)
+        (folder / "config.toml").write_text('look = "tiny"\n' + settings)
+        monkeypatch.setenv("MEMORIES_CONFIG", str(folder / "config.toml"))
+        return folder
+
+    return configure
+
+
 def snapshot(folder: Path) -> dict[Path, tuple[bytes, int, int]]:
     """Bytes, mtime and permissions of every file under `folder`, to prove nothing changed."""
     state = {}

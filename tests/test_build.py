@@ -1,8 +1,8 @@
 """`memories build` end to end: memory folders, the gallery, re-runs that redo only what
 changed, outputs of vanished memories removed, and `memories demo`.
 
-Videos here use a look of the user's own (a small frame, few frames per second), which
-also proves that such a look is picked up from the config folder.
+Videos here use a look of the user's own (conftest's `quick_renders`): a small frame at few
+frames per second.
 """
 
 from __future__ import annotations
@@ -12,32 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TINY_LOOK
 from PIL import Image
 from typer.testing import CliRunner
 
 from memories.cli import app
 
-TINY_LOOK = """
-description = "small and quick"
-fps = 6
-short_edge = 72
-title_seconds = 1.0
-end_seconds = 1.0
-crossfade = 0.3
-max_photo_seconds = 1.5
-clip_seconds = 1.0
-"""
 TODAY = ("--today", "2025-06-14")
 
 
 @pytest.fixture
-def config(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "config"
-    (folder / "video").mkdir(parents=True)
-    (folder / "video" / "tiny.toml").write_text(TINY_LOOK)
-    (folder / "config.toml").write_text('look = "tiny"\nfaces = false\nsize = 512\nworkers = 1\n')
-    monkeypatch.setenv("MEMORIES_CONFIG", str(folder / "config.toml"))
-    return folder
+def config(quick_renders) -> Path:
+    return quick_renders("faces = false\nsize = 512\nworkers = 1\n")
 
 
 def scene(seed: int) -> Image.Image:

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from faces import EILEEN, GRACE, scene
 from PIL import Image
-from test_build import TINY_LOOK
 from test_build import scene as photo_like
 
 KILL_AFTER_S = (0.2, 1.0, 2.0, 3.0, 4.5, 6.5)
@@ -24,14 +23,8 @@ KILL_AFTER_S = (0.2, 1.0, 2.0, 3.0, 4.5, 6.5)
 
 
 @pytest.fixture
-def config(tmp_path, monkeypatch):
-    folder = tmp_path / "config"
-    (folder / "video").mkdir(parents=True)
-    slower = TINY_LOOK.replace("short_edge = 72", "short_edge = 240")
-    (folder / "video" / "tiny.toml").write_text(slower)
-    (folder / "config.toml").write_text('look = "tiny"\nsize = 512\nworkers = 2\n')
-    monkeypatch.setenv("MEMORIES_CONFIG", str(folder / "config.toml"))
-    return folder
+def config(quick_renders):
+    return quick_renders("size = 512\nworkers = 2\n", short_edge=240)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from conftest import exif_bytes
 from PIL import Image
-from test_build import TINY_LOOK
 from test_build import scene as photo_like
 from typer.testing import CliRunner
 
@@ -24,13 +23,8 @@ from memories.render.outputs import RENDERING
 
 
 @pytest.fixture
-def config(tmp_path, monkeypatch):
-    folder = tmp_path / "config"
-    (folder / "video").mkdir(parents=True)
-    (folder / "video" / "tiny.toml").write_text(TINY_LOOK)
-    (folder / "config.toml").write_text('look = "tiny"\nsize = 384\nworkers = 1\n')
-    monkeypatch.setenv("MEMORIES_CONFIG", str(folder / "config.toml"))
-    return folder
+def config(quick_renders):
+    return quick_renders("size = 384\nworkers = 1\n")
 
 
 def jpeg(image: Image.Image, **exif_tags) -> bytes:
