@@ -59,7 +59,7 @@ class FaceTables:
     def record_faces(self, results: Iterable[tuple[Photo, list[Face] | UnreadablePhoto]]) -> None:
         """Store the faces found in each photo (or why it could not be decoded), and note
         that they are still to be grouped (a run killed before grouping leaves that owed)."""
-        self._db.execute(f"INSERT OR IGNORE INTO pending_work VALUES ('{GROUPING}')")
+        self._db.execute("INSERT OR IGNORE INTO pending_work VALUES (?)", (GROUPING,))
         for photo, result in results:
             error = result.reason if isinstance(result, UnreadablePhoto) else None
             self._db.execute(
