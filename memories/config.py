@@ -13,6 +13,8 @@ from memories.errors import ConfigError
 
 GEOCODERS = ("offline", "nominatim")
 ASPECTS = ("16:9", "9:16", "1:1")
+DEFAULT_RESTYLE_MODEL = "stabilityai/sd-turbo"
+"""A fast img2img model (1-4 steps): a restyle in seconds on a consumer GPU."""
 
 
 def default_workers() -> int:
@@ -51,7 +53,7 @@ class Settings:
     """Recap videos' look: gentle, lively, or your own."""
     music: Path | None = None
     """A music file, or a folder to pick one from for each recap video."""
-    restyle_model: str = "stabilityai/sd-turbo"
+    restyle_model: str = DEFAULT_RESTYLE_MODEL
     """AI restyles' img2img model: a local folder, or a Hugging Face id already in its cache."""
     templates: Path | None = None
     """A folder of your own `collage/` layouts and `video/` looks [default: the config

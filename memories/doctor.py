@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from memories.catalog import Catalog
+from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import MemoriesError
 from memories.library import LibraryFolder
 
@@ -34,7 +35,7 @@ class Check:
     needed_for: str
 
 
-def run_checks(library_root: Path, restyle_model: str = "stabilityai/sd-turbo") -> list[Check]:
+def run_checks(library_root: Path, restyle_model: str = DEFAULT_RESTYLE_MODEL) -> list[Check]:
     """Every check, in the order a user reads them; none raises."""
     checks: list[Callable[[], Check]] = [
         _python,

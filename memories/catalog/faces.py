@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from memories.errors import UnreadablePhoto
-from memories.model import Face, KnownFace, Person, Photo, PhotoKind
+from memories.model import Face, KnownFace, Person, Photo
 
 
 class PersonSummary(NamedTuple):
@@ -44,17 +44,14 @@ class FaceTables:
     """Mixed into `Catalog`; writes happen inside its `transaction()` blocks."""
 
     _db: sqlite3.Connection
+    photos_missing_from: Callable[[str, Iterable[Photo]], list[Photo]]
+    """Catalog's, like `_db`."""
 
     # Finding faces -----------------------------------------------------------------------
 
     def unscanned_for_faces(self, photos: Iterable[Photo]) -> list[Photo]:
         """The photos (not videos or screenshots) nobody has looked for faces in yet."""
-        scanned = {row[0] for row in self._db.execute("SELECT content_hash FROM face_scans")}
-        return [
-            photo
-            for photo in photos
-            if photo.content_hash not in scanned and photo.kind is PhotoKind.PHOTO
-        ]
+        return self.photos_missing_from("face_scans", photos)
 
     def record_faces(self, results: Iterable[tuple[Photo, list[Face] | UnreadablePhoto]]) -> None:
         """Store the faces found in each photo (or why it could not be decoded), and note

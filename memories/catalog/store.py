@@ -192,11 +192,15 @@ class Catalog(FaceTables):
 
     def unmeasured(self, photos: Iterable[Photo]) -> list[Photo]:
         """The photos (not videos or screenshots) whose quality was never measured."""
-        measured = {row[0] for row in self._db.execute("SELECT content_hash FROM quality")}
+        return self.photos_missing_from("quality", photos)
+
+    def photos_missing_from(self, table: str, photos: Iterable[Photo]) -> list[Photo]:
+        """The still photos among `photos` that `table` (an analysis, by content hash) lacks."""
+        done = {row[0] for row in self._db.execute(f"SELECT content_hash FROM {table}")}
         return [
             photo
             for photo in photos
-            if photo.content_hash not in measured and photo.kind is PhotoKind.PHOTO
+            if photo.content_hash not in done and photo.kind is PhotoKind.PHOTO
         ]
 
     def record_quality(self, results: Iterable[tuple[Photo, Quality | UnreadablePhoto]]) -> None:

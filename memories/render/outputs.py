@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import MemoriesError, UnreadablePhoto
 from memories.model import Memory, MemoryKind, Photo, ProgressCallback, Skipped
 from memories.render.files import leftover_partials, save_jpeg, save_json, write_atomically
@@ -48,7 +49,7 @@ class RenderSettings:
     workers: int = 2
     restyle: str | None = None
     """An AI style: the best photos of each memory restyled, and a collage of them."""
-    restyle_model: str = "stabilityai/sd-turbo"
+    restyle_model: str = DEFAULT_RESTYLE_MODEL
     restyle_photos: int = 3
     allow_download: bool = False
 

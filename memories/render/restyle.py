@@ -19,12 +19,11 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 from PIL import Image
 
+from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import RestyleUnavailable
 from memories.render.files import write_atomically
 from memories.scan.images import srgb_profile
 
-DEFAULT_MODEL = "stabilityai/sd-turbo"
-"""A fast img2img model (1-4 steps): a good photo in seconds on a consumer GPU."""
 SAME_PERSON = 0.6
 """The face model's own same-person distance."""
 STRENGTH_STEPS = (1.0, 0.7, 0.45)
@@ -98,7 +97,7 @@ class Restyler:
 
     def __init__(
         self,
-        model: str = DEFAULT_MODEL,
+        model: str = DEFAULT_RESTYLE_MODEL,
         *,
         allow_download: bool = False,
         batch_size: int = 4,
