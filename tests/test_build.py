@@ -108,6 +108,18 @@ def test_since_leaves_older_memories_alone(album, config, tmp_path):
     assert list(library.glob("2024-*/collage.jpg"))
 
 
+def test_outputs_outside_since_are_not_removed_when_their_memory_goes(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    assert run("build", album, "-l", library, *TODAY, "--no-video").exit_code == 0
+    [evening] = [path.parent for path in library.glob("2023-*/memory.json")]
+    for photo in album.glob("IMG_2023_*"):
+        photo.unlink()
+    kept = run("build", album, "-l", library, *TODAY, "--no-video", "--since", "2024-01-01")
+    assert "0 removed" in kept.stdout and evening.is_dir(), "outside --since: left alone"
+    assert run("build", album, "-l", library, *TODAY, "--no-video").exit_code == 0
+    assert not evening.exists()
+
+
 def test_a_missing_layout_or_music_is_a_one_line_error(album, config, tmp_path):
     result = run("build", album, "-l", tmp_path / "L", "--layout", "spiral")
     assert result.exit_code == 2 and "no collage layout called 'spiral'" in result.output
