@@ -55,6 +55,9 @@ class Settings:
     """A music file, or a folder to pick one from for each recap video."""
     restyle_model: str = DEFAULT_RESTYLE_MODEL
     """AI restyles' img2img model: a local folder, or a Hugging Face id already in its cache."""
+    keep_location: bool = False
+    """Outputs (collages, covers, videos, restyles, memory.json) carry where the photos were
+    taken; by default they carry no GPS."""
     templates: Path | None = None
     """A folder of your own `collage/` layouts and `video/` looks [default: the config
     file's folder]."""
@@ -169,6 +172,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "geocoder": _geocoder,
     "faces": _boolean,
     "video": _boolean,
+    "keep_location": _boolean,
     "size": _positive_int,
     "layout": _name,
     "aspect": _aspect,

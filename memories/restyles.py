@@ -64,7 +64,8 @@ def restyle_photos(
     report.notes += restyler.notes
     for (photo, _), result in zip(chosen, results, strict=True):
         target = _target(photo.path, style.name, output, settings, single=len(chosen) == 1)
-        save_labelled(result, target)
+        location = photo.gps if settings.keep_location else None
+        save_labelled(result, target, location=location)
         report.made.append((photo.path, target, result))
     return report
 

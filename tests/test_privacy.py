@@ -1,8 +1,10 @@
 """The privacy promises, each as a test that fails if it breaks: no network, originals
-untouched, outputs without location or camera data, and no face data when faces are off."""
+untouched, outputs without location (unless asked) or camera data, and no face data when
+faces are off."""
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import subprocess
@@ -16,6 +18,7 @@ from test_build import scene as photo_like
 from typer.testing import CliRunner
 
 from memories.cli import app
+from memories.scan.metadata import read_exif_facts
 
 TODAY = ("--today", "2025-06-14")
 
@@ -57,6 +60,15 @@ def run(*args):
     return CliRunner().invoke(app, [str(arg) for arg in args])
 
 
+def video_tags(video):
+    """A video's metadata as ffmpeg reads it, lower-cased."""
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    return subprocess.run(
+        [ffmpeg, "-v", "error", "-i", str(video), "-f", "ffmetadata", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout.lower()  # fmt: skip
+
+
 def test_a_full_build_uses_no_network_and_changes_no_original(album, config, no_network, tmp_path):
     before = snapshot(album)
     library = tmp_path / "Memories"
@@ -80,13 +92,36 @@ def test_outputs_carry_no_location_and_no_camera(album, config, tmp_path):
                                        "adobe", "adobe_transform"}, image.info.keys()  # fmt: skip
         assert b"SN-12345" not in path.read_bytes() and b"Pixel" not in path.read_bytes()
     for video in library.glob("*/recap.mp4"):
-        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-        tags = subprocess.run(
-            [ffmpeg, "-v", "error", "-i", str(video), "-f", "ffmetadata", "-"],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-        assert "location" not in tags.lower() and "45.76" not in tags, tags
+        tags = video_tags(video)
+        assert "location" not in tags and "45.76" not in tags, tags
         assert b"SN-12345" not in video.read_bytes()
+    for record in library.glob("*/memory.json"):
+        assert "45.76" not in record.read_text(), record
+
+
+def test_keep_location_puts_gps_in_outputs_and_a_plain_rebuild_takes_it_out(
+    album, config, tmp_path
+):
+    library = tmp_path / "Memories"
+    assert run("build", album, "-l", library, *TODAY, "--keep-location").exit_code == 0
+    stills = [*library.glob("*/collage.jpg"), *library.glob("*/cover.jpg")]
+    videos = list(library.glob("*/recap.mp4"))
+    assert stills and videos
+    for path in stills:
+        with Image.open(path) as image:
+            assert read_exif_facts(image.info["exif"]).gps == pytest.approx((45.7640, 4.8357))
+        assert b"SN-12345" not in path.read_bytes()
+    assert all("+45.7640+004.8357/" in video_tags(video) for video in videos)
+    for record in library.glob("*/memory.json"):
+        assert json.loads(record.read_text())["location"] == [45.764, 4.8357]
+
+    assert run("build", album, "-l", library, *TODAY).exit_code == 0
+    for path in stills:
+        with Image.open(path) as image:
+            assert not image.getexif(), f"{path} kept its GPS"
+    assert not any("location" in video_tags(video) for video in videos)
+    assert not any("location" in json.loads(record.read_text())
+                   for record in library.glob("*/memory.json"))  # fmt: skip
 
 
 def test_no_faces_computes_and_stores_no_face_data(album, config, tmp_path):

@@ -23,6 +23,7 @@ from memories.render.restyle import (
     Style,
     identity,
 )
+from memories.scan.metadata import read_exif_facts
 
 TINY_STYLE = Style(name="tiny", prompt="watercolour lake", strength=0.6, steps=2, size=64)
 
@@ -127,6 +128,14 @@ def test_restyle_writes_a_labelled_jpeg_and_leaves_the_original(make_photo, conf
         assert "seed 0" in image.info["xmp"].decode()
         assert not image.getexif(), "no GPS or camera data carried over"
     assert snapshot(photo.parent) == before
+
+    located = tmp_path / "located.jpg"
+    result = run("restyle", photo, "--style", "tiny", "-o", located, "-l", tmp_path / "lib",
+                 "--keep-location")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Image.open(located) as image:
+        assert read_exif_facts(image.info["exif"]).gps == pytest.approx((45.76, 4.84))
+        assert AI_MADE in image.info["xmp"].decode()
 
 
 def test_a_model_that_is_not_on_this_machine_is_a_one_line_error(make_photo, config, tmp_path):

@@ -18,6 +18,7 @@ from memories import __version__, pipeline
 from memories.cli.common import (
     AllowDownloadOption,
     JsonOption,
+    KeepLocationOption,
     LibraryOption,
     PhotosArgument,
     ProgressDisplay,
@@ -216,6 +217,7 @@ def build(
                      "(see `memories restyle`), with a collage of them.", show_default=False),
     ] = None,
     allow_download: AllowDownloadOption = False,
+    keep_location: KeepLocationOption = False,
     today: TodayOption = None,
     geocoder: GeocoderOption = None,
     as_json: JsonOption = False,
@@ -231,7 +233,7 @@ def build(
     settings = settings_from(
         library=library, workers=workers, geocoder=geocoder, faces=False if no_faces else None,
         video=False if no_video else None, size=size, layout=layout, aspect=aspect, look=look,
-        music=music,
+        music=music, keep_location=True if keep_location else None,
     )  # fmt: skip
     _build_and_report(
         photos, settings, today=_day(today), kinds=_kinds(kind),

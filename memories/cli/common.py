@@ -39,6 +39,14 @@ AllowDownloadOption = Annotated[
     typer.Option("--allow-download", help="Fetch the AI restyle model from Hugging Face if it "
                  "is not on this machine (said first; the only network use)."),
 ]
+KeepLocationOption = Annotated[
+    bool,
+    typer.Option(
+        "--keep-location",
+        help="Let outputs say where the photos were taken (GPS in JPEGs and videos); "
+        "by default they carry no location.",
+    ),
+]
 WaitOption = Annotated[
     bool, typer.Option("--wait", help="Wait for another run on the library to finish.")
 ]

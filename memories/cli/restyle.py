@@ -9,6 +9,7 @@ import typer
 
 from memories.cli.common import (
     AllowDownloadOption,
+    KeepLocationOption,
     LibraryOption,
     QuietOption,
     settings_from,
@@ -44,6 +45,7 @@ def restyle(
                      "[default: stabilityai/sd-turbo].", show_default=False),
     ] = None,
     allow_download: AllowDownloadOption = False,
+    keep_location: KeepLocationOption = False,
     seed: Annotated[int, typer.Option(help="The same seed gives the same picture.")] = 0,
     library: LibraryOption = None,
     quiet: QuietOption = False,
@@ -55,7 +57,9 @@ def restyle(
     """
     from memories.restyles import restyle_photos
 
-    settings = settings_from(library=library, restyle_model=model)
+    settings = settings_from(
+        library=library, restyle_model=model, keep_location=True if keep_location else None
+    )
     console = stdout()
     report = restyle_photos(
         photos, style, settings, output=output, seed=seed, allow_download=allow_download,

@@ -11,6 +11,7 @@ from typing import Any
 
 from PIL import Image
 
+from memories.render.location import Point, gps_exif
 from memories.scan.images import srgb_profile
 
 PARTIAL = ".partial"
@@ -30,12 +31,16 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, suffix: str
         partial.unlink(missing_ok=True)
 
 
-def save_jpeg(image: Image.Image, path: Path, quality: int = JPEG_QUALITY) -> None:
-    """An sRGB JPEG with no metadata but its colour profile: no GPS, no camera serial."""
+def save_jpeg(
+    image: Image.Image, path: Path, quality: int = JPEG_QUALITY, *, location: Point | None = None
+) -> None:
+    """An sRGB JPEG with no metadata but its colour profile (no camera serial, no maker
+    notes), and GPS only when a `location` is given (`--keep-location`)."""
+    exif = gps_exif(location) if location is not None else b""
     write_atomically(
         path,
         lambda partial: image.convert("RGB").save(
-            partial, "JPEG", quality=quality, icc_profile=srgb_profile()
+            partial, "JPEG", quality=quality, icc_profile=srgb_profile(), exif=exif
         ),
     )
 

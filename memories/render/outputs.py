@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import MemoriesError, UnreadablePhoto
-from memories.model import Memory, MemoryKind, Photo, ProgressCallback, Skipped
+from memories.model import Memory, MemoryKind, Photo, ProgressCallback, Skipped, TimelinePhoto
 from memories.render.files import leftover_partials, save_jpeg, save_json, write_atomically
+from memories.render.location import Point, middle_of
 
 if TYPE_CHECKING:
     from memories.render.restyle import Restyler, Style
@@ -52,6 +53,8 @@ class RenderSettings:
     restyle_model: str = DEFAULT_RESTYLE_MODEL
     restyle_photos: int = 3
     allow_download: bool = False
+    keep_location: bool = False
+    """Outputs carry GPS (see render/location.py); by default they carry none."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,7 +175,7 @@ class _Renderer:
         if self.style is not None:
             wanted["restyle"] = _digest(
                 _inputs(memory), asdict(self.style), self.settings.restyle_model,
-                self.settings.restyle_photos,
+                self.settings.restyle_photos, self._located(memory),
             )  # fmt: skip
         done = previous.get("fingerprints", {}) if previous else {}
         restyled = previous.get("restyled", []) if previous else []
@@ -207,6 +210,8 @@ class _Renderer:
         elif "restyle" in done:
             fingerprints["restyle"] = done["restyle"]
         record = memory_file_record(memory, outputs, fingerprints, music)
+        if self.settings.keep_location:
+            record["location"] = _point(middle_of(photo.gps for photo in memory.photos))
         record["restyled"] = restyled
         save_json(record, folder / MEMORY_FILE)
         return "new" if previous is None else "updated"
@@ -217,9 +222,11 @@ class _Renderer:
         plan = plan_collage(memory, self.photos, self.layouts, layout=self.settings.layout,
                             long_edge=self.settings.long_edge)  # fmt: skip
         outputs = {"cover": "cover.jpg"}
-        save_jpeg(draw_cover(memory, self.photos, COVER_SIZE), folder / "cover.jpg", quality=85)
+        save_jpeg(draw_cover(memory, self.photos, COVER_SIZE), folder / "cover.jpg", quality=85,
+                  location=self._location(memory.cover))  # fmt: skip
         if plan is not None:
-            save_jpeg(draw_collage(plan, memory), folder / "collage.jpg")
+            save_jpeg(draw_collage(plan, memory), folder / "collage.jpg",
+                      location=self._location(*memory.photos))  # fmt: skip
             outputs["collage"] = "collage.jpg"
         return outputs
 
@@ -253,7 +260,7 @@ class _Renderer:
         records = []
         for photo, result in zip(chosen, results, strict=True):
             name = f"restyled/{photo.path.stem}-{self.style.name}.jpg"
-            save_labelled(result, folder / name)
+            save_labelled(result, folder / name, location=self._location(photo))
             records.append({"photo": str(photo.path), "file": name, **result.record()})
         sample = replace(memory, photos=tuple(chosen),
                          cover=memory.cover if memory.cover in chosen else chosen[0])  # fmt: skip
@@ -261,7 +268,8 @@ class _Renderer:
         if plan is not None:
             made = {p.content_hash: r.image for p, r in zip(chosen, results, strict=True)}
             name = f"collage-{self.style.name}.jpg"
-            save_labelled(results[0], folder / name, draw_collage(plan, sample, made))
+            save_labelled(results[0], folder / name, draw_collage(plan, sample, made),
+                          location=self._location(*chosen))  # fmt: skip
             outputs["restyled_collage"] = name
         return records
 
@@ -273,22 +281,36 @@ class _Renderer:
                     for photo in memory.photos if photo.kind.value == "photo"}  # fmt: skip
         plan = plan_video(memory, self.photos, subjects, self.look, size=self.frame_size,
                           music=music)  # fmt: skip
+        threads, location = self.settings.workers, self._location(*memory.photos)
         write_atomically(
             path,
-            lambda partial: encode_video(plan, memory, partial, threads=self.settings.workers),
+            lambda partial: encode_video(plan, memory, partial, threads=threads, location=location),
             suffix=".mp4",
         )
 
+    def _location(self, *photos: TimelinePhoto) -> Point | None:
+        """Where these photos were taken, for outputs made of them; None unless the user
+        asked outputs to keep locations."""
+        if not self.settings.keep_location:
+            return None
+        return middle_of(photo.gps for photo in photos)
+
     def _still_fingerprint(self, memory: Memory) -> str:
         layouts = {name: asdict(layout) for name, layout in sorted(self.layouts.items())}
-        return _digest(_inputs(memory), self.settings.long_edge, self.settings.layout, layouts)
+        return _digest(_inputs(memory), self.settings.long_edge, self.settings.layout, layouts,
+                       self._located(memory))  # fmt: skip
 
     def _video_fingerprint(self, memory: Memory, music: Path | None) -> str:
         heard = None
         if music is not None:
             stat = music.stat()
             heard = [str(music), stat.st_size, stat.st_mtime_ns]
-        return _digest(_inputs(memory), self.settings.aspect, asdict(self.look), heard)
+        return _digest(_inputs(memory), self.settings.aspect, asdict(self.look), heard,
+                       self._located(memory))  # fmt: skip
+
+    def _located(self, memory: Memory) -> Any:
+        """The photos' places, in a fingerprint only when outputs carry them."""
+        return [photo.gps for photo in memory.photos] if self.settings.keep_location else None
 
 
 def memory_file_record(
@@ -318,6 +340,10 @@ def _inputs(memory: Memory) -> Any:
         list(memory.people), memory.cover.content_hash, RENDER_VERSION,
         [[photo.content_hash, [list(box) for _, box in photo.faces]] for photo in memory.photos],
     ]  # fmt: skip
+
+
+def _point(point: Point | None) -> list[float] | None:
+    return [round(value, 6) for value in point] if point is not None else None
 
 
 def _digest(*parts: Any) -> str:

@@ -22,6 +22,7 @@ from PIL import Image
 from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import RestyleUnavailable
 from memories.render.files import write_atomically
+from memories.render.location import Point, gps_exif
 from memories.scan.images import srgb_profile
 
 SAME_PERSON = 0.6
@@ -242,15 +243,23 @@ def identity(picture: Picture, before: Image.Image, after: Image.Image) -> str:
     return "kept" if max(distances) < SAME_PERSON else "lost"
 
 
-def save_labelled(restyled: Restyled, path: Path, image: Image.Image | None = None) -> None:
+def save_labelled(
+    restyled: Restyled,
+    path: Path,
+    image: Image.Image | None = None,
+    *,
+    location: Point | None = None,
+) -> None:
     """A JPEG that says inside itself that it is AI-made (IPTC DigitalSourceType in XMP),
-    with the model, style, seed and strength; no other metadata. `image` saves another
-    picture made from it (a collage of restyles) under the same label."""
+    with the model, style, seed and strength; no other metadata but GPS when a `location`
+    is given (`--keep-location`). `image` saves another picture made from it (a collage of
+    restyles) under the same label."""
     xmp = labelled_xmp(restyled)
+    exif = gps_exif(location) if location is not None else b""
     write_atomically(
         path,
         lambda partial: (image or restyled.image).save(
-            partial, "JPEG", quality=92, icc_profile=srgb_profile(), xmp=xmp
+            partial, "JPEG", quality=92, icc_profile=srgb_profile(), xmp=xmp, exif=exif
         ),
     )
 

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 from memories.errors import ConfigError
 from memories.model import Memory, Photo, PhotoKind, TimelinePhoto
 from memories.render.framing import Rect, Subject
+from memories.render.location import MP4_LOCATION_KEY, Point, iso6709
 from memories.render.storyboard import (
     Look,
     Shot,
@@ -85,9 +86,17 @@ def pick_music(source: Path | None, memory_id: str) -> Path | None:
     raise ConfigError(f"music: {source} is not a file or folder")
 
 
-def encode_video(plan: VideoPlan, memory: Memory, path: Path, *, threads: int = 2) -> None:
+def encode_video(
+    plan: VideoPlan,
+    memory: Memory,
+    path: Path,
+    *,
+    threads: int = 2,
+    location: Point | None = None,
+) -> None:
     """Paint every frame and encode the video to `path` (an .mp4 name: ffmpeg picks the
-    format from it)."""
+    format from it). It carries no metadata but its encoder's name, and a `location` when
+    one is given (`--keep-location`)."""
     from moviepy import AudioFileClip, VideoClip, afx
 
     painter = _Painter(plan, memory)
@@ -107,12 +116,19 @@ def encode_video(plan: VideoPlan, memory: Memory, path: Path, *, threads: int = 
             str(path), fps=board.fps, codec="libx264", preset=plan.look.preset,
             audio=audio is not None, audio_codec="aac", pixel_format="yuv420p",
             threads=threads, logger=None,
-            ffmpeg_params=["-crf", str(plan.look.crf), "-movflags", "+faststart"],
+            ffmpeg_params=["-crf", str(plan.look.crf), *_location_params(location)],
         )  # fmt: skip
     finally:
         painter.close()
         if audio is not None:
             audio.close()
+
+
+def _location_params(location: Point | None) -> list[str]:
+    if location is None:
+        return ["-movflags", "+faststart"]
+    tag = f"{MP4_LOCATION_KEY}={iso6709(location)}"
+    return ["-movflags", "+faststart+use_metadata_tags", "-metadata", tag]
 
 
 class _Painter:
