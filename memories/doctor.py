@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from memories.catalog import Catalog
+from memories.catalog import Catalog, catalog_problem
 from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import MemoriesError
 from memories.library import LibraryFolder
@@ -180,10 +180,13 @@ def _library(root: Path) -> Check:
     if not library.catalog_path.exists():
         return Check("Library", CheckStatus.OK, f"{root} (no catalog yet)", "everything")
     try:
-        with Catalog.open(library.catalog_path) as catalog:
-            detail = (
-                f"{root}: {catalog.photo_count()} photos, catalog schema {catalog.schema_version}"
-            )
+        problem = catalog_problem(library.catalog_path)
+        if problem is None:
+            with Catalog.open(library.catalog_path) as catalog:
+                count, schema = catalog.photo_count(), catalog.schema_version
     except MemoriesError as error:
         return Check("Library", CheckStatus.PROBLEM, str(error), "everything")
+    if problem is not None:
+        return Check("Library", CheckStatus.PROBLEM, problem, "everything")
+    detail = f"{root}: {count} photos, catalog schema {schema}"
     return Check("Library", CheckStatus.OK, detail, "everything")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 from pathlib import Path
 
@@ -76,3 +77,31 @@ class UnknownPerson(MemoriesError):
 
 class RestyleUnavailable(MemoriesError):
     """An AI restyle cannot run: the `ai` extra, the model or the GPU memory is missing."""
+
+
+class CatalogDamaged(CatalogError):
+    """The catalog file is corrupt; `memories doctor --repair` rebuilds it from the photos."""
+
+
+class LibraryUnwritable(MemoriesError):
+    """Something we write cannot be written: the library is read-only, not ours to write, or
+    its disk is full. Nothing half-written is left; finished work is kept."""
+
+
+_WRITE_FAILURES = {
+    errno.ENOSPC: "free some space and run again; finished work is kept",
+    errno.EDQUOT: "free some space and run again; finished work is kept",
+    errno.EROFS: "the library folder must be writable (or pick another with --library)",
+    errno.EACCES: "the library folder must be writable (or pick another with --library)",
+    errno.EPERM: "the library folder must be writable (or pick another with --library)",
+}
+
+
+def unwritable(error: OSError) -> LibraryUnwritable | None:
+    """The one-line error for a write that failed for want of space or permission, or None
+    when `error` is something else."""
+    advice = _WRITE_FAILURES.get(error.errno or 0)
+    if advice is None:
+        return None
+    where = f" {error.filename}" if error.filename else ""
+    return LibraryUnwritable(f"cannot write{where}: {error.strerror}; {advice}")

@@ -33,6 +33,11 @@ class LibraryFolder:
         return self.state_dir / "lock"
 
     @property
+    def decisions_path(self) -> Path:
+        """The user's decisions and the photo folders built, kept outside the catalog."""
+        return self.state_dir / "decisions.json"
+
+    @property
     def people_dir(self) -> Path:
         """Contact sheets of people's faces."""
         return self.root / "people"

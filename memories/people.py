@@ -1,7 +1,8 @@
 """People in a library: finding faces during a build, grouping them, and the user's commands
 (name, merge, split, hide, regroup, contact sheets, forget).
 
-Every decision the user makes pins the faces it covers, so that later regrouping keeps it.
+Every decision the user makes pins the faces it covers, so that later regrouping keeps it,
+and is also written to the decisions file (see `memories.decisions`).
 Commands that change the catalog hold the library lock: they never race a nightly build.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 from memories.analyze.people import Grouping, regroup
 from memories.catalog import Catalog, FaceOnPhoto, PersonSummary
 from memories.config import Settings
+from memories.decisions import save_decisions
 from memories.errors import MemoriesError, UnknownPerson, UnreadablePhoto
 from memories.library import LibraryFolder, existing_catalog, locked
 from memories.model import Face, Person, Photo, ProgressCallback
@@ -279,7 +281,10 @@ def _catalog(settings: Settings) -> Catalog:
 
 @contextmanager
 def _changing(settings: Settings) -> Iterator[Catalog]:
-    """The catalog, locked against other runs, with the changes made in one transaction."""
+    """The catalog, locked against other runs, with the changes made in one transaction;
+    the decisions file then says what the catalog now says."""
     library = LibraryFolder(settings.library)
-    with _catalog(settings) as catalog, locked(library), catalog.transaction():
-        yield catalog
+    with _catalog(settings) as catalog, locked(library):
+        with catalog.transaction():
+            yield catalog
+        save_decisions(library.decisions_path, catalog)

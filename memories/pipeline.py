@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from memories.catalog import Catalog
+from memories.catalog import Catalog, catalog_problem, set_catalog_aside
 from memories.config import Settings
-from memories.errors import UnreadablePhoto
+from memories.decisions import apply_decisions, read_decisions, save_decisions
+from memories.errors import MemoriesError, UnreadablePhoto
 from memories.library import LibraryFolder, existing_catalog, locked
 from memories.model import (
     Event,
@@ -78,13 +79,15 @@ def scan(
     """Index the photo folders into the library's catalog (incrementally)."""
     library = LibraryFolder(settings.library)
     with locked(library, wait=wait), Catalog.open(library.catalog_path) as catalog:
-        return scan_folders(
+        report = scan_folders(
             photo_folders,
             catalog,
             exclude=library.root,
             workers=settings.workers,
             progress=progress,
         )
+        save_decisions(library.decisions_path, catalog, photo_folders)
+        return report
 
 
 def build(
@@ -108,21 +111,7 @@ def build(
     library = LibraryFolder(settings.library)
     with locked(library, wait=wait), Catalog.open(library.catalog_path) as catalog:
         clock = _StageClock()
-        report = BuildReport(
-            scan=scan_folders(
-                photo_folders,
-                catalog,
-                exclude=library.root,
-                workers=settings.workers,
-                progress=progress,
-            )
-        )
-        report.photos = catalog.photos(photo_folders)
-        clock.lap("scan")
-        report.measured = _measure_quality(catalog, report.photos, settings.workers, progress)
-        clock.lap("quality")
-        report.faces_note = _find_faces(catalog, report, settings, progress)
-        clock.lap("faces")
+        report = _scan_and_analyse(catalog, library, photo_folders, settings, clock, progress)
         report.plan = _plan(catalog, report.photos, settings, today=today, kinds=kinds)
         clock.lap("plan")
         report.undecodable = [
@@ -147,6 +136,81 @@ def build(
             clock.lap("render")
         report.seconds = clock.laps
     return report
+
+
+def _scan_and_analyse(
+    catalog: Catalog,
+    library: LibraryFolder,
+    photo_folders: Sequence[Path],
+    settings: Settings,
+    clock: _StageClock,
+    progress: ProgressCallback | None,
+) -> BuildReport:
+    """Index the folders, then measure quality and find faces in what is new."""
+    report = BuildReport(
+        scan=scan_folders(
+            photo_folders,
+            catalog,
+            exclude=library.root,
+            workers=settings.workers,
+            progress=progress,
+        )
+    )
+    save_decisions(library.decisions_path, catalog, photo_folders)
+    report.photos = catalog.photos(photo_folders)
+    clock.lap("scan")
+    report.measured = _measure_quality(catalog, report.photos, settings.workers, progress)
+    clock.lap("quality")
+    report.faces_note = _find_faces(catalog, report, settings, progress)
+    clock.lap("faces")
+    return report
+
+
+@dataclass
+class RepairReport:
+    set_aside: Path | None
+    """Where the damaged catalog was moved (kept, never deleted); None when there was none."""
+    photo_folders: list[Path]
+    analysis: BuildReport
+    people_restored: int
+    faces_placed: int
+
+
+def repair(
+    settings: Settings,
+    photo_folders: Sequence[Path] = (),
+    *,
+    wait: bool = False,
+    progress: ProgressCallback | None = None,
+) -> RepairReport | None:
+    """Rebuild a damaged catalog from the photos, putting back the user's decisions about
+    people; None when the catalog is sound. The photo folders default to those built before
+    (kept in the decisions file)."""
+    library = LibraryFolder(settings.library)
+    with locked(library, wait=wait):
+        if catalog_problem(library.catalog_path) is None:
+            return None
+        decisions = read_decisions(library.decisions_path)
+        folders = list(photo_folders) or [f for f in decisions.photo_folders if f.is_dir()]
+        if not folders:
+            raise MemoriesError(
+                "no photo folders are known for this library: "
+                "name them, as in `memories doctor --repair ~/Pictures`"
+            )
+        set_aside = set_catalog_aside(library.catalog_path)
+        with Catalog.open(library.catalog_path) as catalog:
+            with catalog.transaction():
+                catalog.reserve_person_ids(max((d.person.id for d in decisions.people), default=0))
+            analysis = _scan_and_analyse(catalog, library, folders, settings, _StageClock(),
+                                         progress)  # fmt: skip
+            with catalog.transaction():
+                placed = apply_decisions(catalog, decisions.people)
+            if settings.faces and catalog.face_count():
+                from memories.people import group_faces
+
+                group_faces(catalog, full=True)
+            save_decisions(library.decisions_path, catalog)
+        return RepairReport(set_aside, folders, analysis, len(decisions.people), placed)
 
 
 def render_settings(settings: Settings) -> RenderSettings:

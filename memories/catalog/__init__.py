@@ -2,6 +2,14 @@
 
 from memories.catalog.faces import FaceOnPhoto, PersonSummary
 from memories.catalog.schema import SCHEMA_VERSION
-from memories.catalog.store import Catalog, FileState
+from memories.catalog.store import Catalog, FileState, catalog_problem, set_catalog_aside
 
-__all__ = ["SCHEMA_VERSION", "Catalog", "FaceOnPhoto", "FileState", "PersonSummary"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Catalog",
+    "FaceOnPhoto",
+    "FileState",
+    "PersonSummary",
+    "catalog_problem",
+    "set_catalog_aside",
+]

@@ -164,6 +164,32 @@ class FaceTables:
         """The user has looked at this person: their faces stay with them when regrouping."""
         self._db.execute("UPDATE faces SET pinned = 1 WHERE person_id = ?", (person_id,))
 
+    def pinned_faces(self) -> list[tuple[int, str, tuple[int, int, int, int]]]:
+        """(person id, photo content hash, box) of every face a decision of the user placed."""
+        rows = self._db.execute(
+            "SELECT person_id, content_hash, box_top, box_right, box_bottom, box_left "
+            "FROM faces WHERE pinned = 1 AND person_id IS NOT NULL ORDER BY person_id, id"
+        )
+        return [(person, content_hash, tuple(box)) for person, content_hash, *box in rows]
+
+    def restore_person(self, person: Person) -> None:
+        """Put back a person (with their id) from the decisions file."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO people (id, name, hidden) VALUES (?, ?, ?)",
+            (person.id, person.name, int(person.hidden)),
+        )
+
+    def reserve_person_ids(self, up_to: int) -> None:
+        """New people get ids above `up_to`, leaving those ids to people being restored."""
+        self._db.execute(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'people'", (up_to,)
+        )
+        self._db.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'people', ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM sqlite_sequence WHERE name = 'people')",
+            (up_to,),
+        )
+
     def people_summary(self) -> list[PersonSummary]:
         """Every person with their face and photo counts and the span of their photos."""
         rows = self._db.execute(

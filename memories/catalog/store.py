@@ -8,6 +8,7 @@ names which are not valid UTF-8 survive.
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,7 +19,13 @@ from typing import NamedTuple
 
 from memories.catalog.faces import FaceTables
 from memories.catalog.schema import MIGRATIONS, SCHEMA_VERSION
-from memories.errors import CatalogError, UnreadablePhoto
+from memories.errors import (
+    CatalogDamaged,
+    CatalogError,
+    LibraryUnwritable,
+    MemoriesError,
+    UnreadablePhoto,
+)
 from memories.model import DateSource, FileEntry, Photo, PhotoKind, Quality, Skipped
 
 _PHOTO_COLUMNS = (
@@ -52,7 +59,8 @@ class Catalog(FaceTables):
 
     @classmethod
     def open(cls, path: Path) -> Catalog:
-        """Open (creating and migrating as needed) the catalog at `path`."""
+        """Open (creating and migrating as needed) the catalog at `path`, checking that it is
+        sound (SQLite's quick check reads every page: 0.13 s for 100,000 photos)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             connection = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -61,11 +69,12 @@ class Catalog(FaceTables):
             connection.execute("PRAGMA foreign_keys = ON")
             catalog = cls(connection, path)
             catalog._migrate()
+            problems = catalog.integrity_problems()
         except sqlite3.DatabaseError as error:
-            raise CatalogError(
-                f"the catalog {path} is damaged ({error}); "
-                "move it aside and run again to rebuild it"
-            ) from None
+            raise catalog_failure(error, path) from None
+        if problems:  # damage the run might never read, found before it builds on it
+            catalog.close()
+            raise _damaged(path, "; ".join(problems[:3]))
         return catalog
 
     def close(self) -> None:
@@ -74,8 +83,10 @@ class Catalog(FaceTables):
     def __enter__(self) -> Catalog:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
         self.close()
+        if isinstance(error, sqlite3.DatabaseError):  # met while working: say what it means
+            raise catalog_failure(error, self.path) from error
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -100,6 +111,12 @@ class Catalog(FaceTables):
                 for statement in _split_sql(MIGRATIONS[target - 1]):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {target}")
+
+    def integrity_problems(self) -> list[str]:
+        """What SQLite's quick check finds wrong in the file (every page read); empty when
+        it is sound."""
+        rows = self._db.execute("PRAGMA quick_check").fetchall()
+        return [] if rows == [("ok",)] else [row[0] for row in rows]
 
     @property
     def schema_version(self) -> int:
@@ -241,6 +258,56 @@ class Catalog(FaceTables):
                 "INSERT OR REPLACE INTO geocode_cache VALUES (?, ?, ?, ?)",
                 (provider, *point, place_json),
             )
+
+
+def catalog_problem(path: Path) -> str | None:
+    """Why the catalog file needs rebuilding (missing or damaged), in words; None when it is
+    sound. A catalog from a newer memories is not damaged: that error is raised."""
+    if not path.exists():
+        return "there is no catalog"
+    try:
+        Catalog.open(path).close()
+    except CatalogDamaged as error:
+        return str(error)
+    return None
+
+
+def set_catalog_aside(path: Path) -> Path | None:
+    """Move a damaged catalog (with its journal files) out of the way, beside itself and
+    named by the time, so that nothing is lost; returns where it went."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    moved = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("-wal", "-shm", ""):  # the database last: its name says the set is whole
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.replace(moved.with_name(moved.name + suffix))
+    return moved if moved.exists() else None
+
+
+def catalog_failure(error: sqlite3.DatabaseError, path: Path) -> MemoriesError:
+    """What an SQLite error means for the user, as one line that says what to do."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+    if code == sqlite3.SQLITE_FULL:
+        return LibraryUnwritable(
+            f"cannot write the catalog {path}: the disk is full; "
+            "free some space and run again; finished work is kept"
+        )
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return LibraryUnwritable(
+            f"cannot open the catalog {path} for writing ({error}); "
+            "the library folder must be writable (or pick another with --library)"
+        )
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return _damaged(path, str(error))
+    return CatalogError(f"the catalog {path} cannot be used ({error})")
+
+
+def _damaged(path: Path, what: str) -> CatalogDamaged:
+    return CatalogDamaged(
+        f"the catalog {path} is damaged ({what}); `memories doctor --repair -l "
+        f"{shlex.quote(str(path.parent.parent))}` rebuilds it from your photos, keeping "
+        "your names, merges and hidden people"
+    )
 
 
 def _signed_64(value: int) -> int:

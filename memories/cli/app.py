@@ -419,13 +419,49 @@ def events(
     print_plan_summary(plan, console)
 
 
-@app.command(epilog="Examples:\n\n  memories doctor\n\n  memories doctor --json")
+@app.command(
+    epilog=(
+        "Examples:\n\n  memories doctor\n\n  memories doctor --json\n\n"
+        "  memories doctor --repair   (a damaged catalog, from the photo folders built)\n\n"
+        "  memories doctor --repair ~/Pictures"
+    )
+)
 @reports_errors
-def doctor(library: LibraryOption = None, as_json: JsonOption = False) -> None:
-    """Show what is installed and usable: images, HEIC, ffmpeg, faces, AI restyle, GPU."""
+def doctor(
+    photos: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="With --repair: the photo folders [default: those built before].",
+            metavar="PHOTOS",
+            show_default=False,
+        ),
+    ] = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Rebuild a damaged catalog from the photos, keeping your decisions about "
+            "people (the damaged file is kept aside).",
+        ),
+    ] = False,
+    no_faces: Annotated[
+        bool, typer.Option("--no-faces", help="With --repair: do not look for faces.")
+    ] = False,
+    library: LibraryOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    wait: WaitOption = False,
+) -> None:
+    """Show what is installed and usable: images, HEIC, ffmpeg, faces, AI restyle, GPU,
+    and whether the library's catalog is sound; `--repair` rebuilds it when it is not."""
     from memories.doctor import CheckStatus, run_checks
 
-    settings = settings_from(library=library)
+    settings = settings_from(library=library, faces=False if no_faces else None)
+    if repair:
+        _repair(photos or [], settings, quiet=quiet, wait=wait)
+        return
+    if photos:
+        raise MemoriesError("PHOTOS are only for --repair")
     checks = run_checks(settings.library, settings.restyle_model)
     if as_json:
         print(
@@ -442,6 +478,30 @@ def doctor(library: LibraryOption = None, as_json: JsonOption = False) -> None:
         stdout().print(table)
     if any(check.status is CheckStatus.PROBLEM for check in checks):
         raise typer.Exit(ExitStatus.USAGE)
+
+
+def _repair(photos: list[Path], settings: Settings, *, quiet: bool, wait: bool) -> None:
+    console = stdout()
+    with ProgressDisplay(enabled=not quiet) as progress:
+        report = pipeline.repair(settings, photos, wait=wait, progress=progress)
+    if report is None:
+        console.print("The catalog is sound: nothing to repair.")
+        return
+    if report.set_aside is not None:
+        console.print(f"The damaged catalog is kept as {shown(report.set_aside)}.", markup=False)
+    analysis = report.analysis
+    console.print(
+        f"Rebuilt the catalog from {', '.join(shown(f) for f in report.photo_folders)}: "
+        f"{len(analysis.photos):,} photos, faces looked for in {analysis.looked_for_faces:,}; "
+        f"{report.people_restored} people put back as you left them "
+        f"({report.faces_placed:,} faces).",
+        markup=False,
+    )
+    if analysis.faces_note:
+        console.print(analysis.faces_note, markup=False)
+    console.print("Run `memories build` to bring the memories up to date.")
+    if analysis.scan.skipped:
+        raise typer.Exit(ExitStatus.SKIPPED)
 
 
 def _day(today: datetime | None) -> date:

@@ -6,14 +6,14 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from memories.config import Settings, load_settings
-from memories.errors import ExitStatus, MemoriesError
+from memories.errors import ExitStatus, MemoriesError, unwritable
 
 PhotosArgument = Annotated[
     list[Path],
@@ -68,8 +68,7 @@ def reports_errors(command: _Command) -> _Command:
         except MemoriesError as error:
             if debug:
                 raise
-            stderr().print(f"memories: {error}", markup=False, highlight=False)
-            raise typer.Exit(error.exit_status) from None
+            _say_error(error)
         except KeyboardInterrupt:
             stderr().print("memories: interrupted; finished work is kept, run again to go on")
             raise typer.Exit(ExitStatus.INTERRUPTED) from None
@@ -78,6 +77,8 @@ def reports_errors(command: _Command) -> _Command:
         except Exception as error:
             if debug:
                 raise
+            if isinstance(error, OSError) and (explained := unwritable(error)):
+                _say_error(explained)  # no space, or no permission: nothing can go on
             stderr().print(
                 f"memories: internal error: {type(error).__name__}: {error} "
                 "(run with --debug for details)",
@@ -87,6 +88,11 @@ def reports_errors(command: _Command) -> _Command:
             raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
 
     return run  # type: ignore[return-value]
+
+
+def _say_error(error: MemoriesError) -> NoReturn:
+    stderr().print(f"memories: {error}", markup=False, highlight=False)
+    raise typer.Exit(error.exit_status) from None
 
 
 def settings_from(**flags: Any) -> Settings:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -27,8 +28,20 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, suffix: str
     try:
         write(partial)
         partial.replace(path)
+    except OSError as error:
+        raise _naming(error, path) from error
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """The error, saying which output it was writing. An encoder in another process (ffmpeg)
+    reports a full disk only in words, over a broken pipe: it becomes ENOSPC."""
+    if "No space left on device" in str(error):
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    if error.errno is not None and error.filename is None:
+        return OSError(error.errno, error.strerror, str(path))
+    return error
 
 
 def save_jpeg(
