@@ -1,6 +1,7 @@
 """Faults: a build killed (SIGKILL) at points in scanning, analysis and rendering leaves a
 consistent catalog and no half-written output, and the next build ends exactly where an
-uninterrupted one does."""
+uninterrupted one does. A lock left by a killed run is taken over; a full disk or a
+read-only library is one clear line, with nothing half-written or changed."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import snapshot
 from faces import EILEEN, GRACE, scene
 from PIL import Image
 from test_build import scene as photo_like
+
+from memories.render.video import is_whole_mp4
 
 KILL_AFTER_S = (0.2, 1.0, 2.0, 3.0, 4.5, 6.5)
 """From the first seconds (start-up, scan) through analysis (faces) into rendering."""
@@ -39,9 +43,9 @@ def album(make_photo, photos_dir):
     return photos_dir
 
 
-def build(album: Path, library: Path) -> subprocess.Popen:
+def build(album: Path, library: Path, *options: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "memories", "build", str(album), "-l", str(library),
-               "--today", "2025-06-14", "-q"]  # fmt: skip
+               "--today", "2025-06-14", "-q", *options]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=os.environ.copy())  # fmt: skip
 
@@ -88,7 +92,7 @@ def assert_nothing_half_written(library: Path) -> None:
             text = path.read_text()
             assert text.rstrip().endswith(("}", "</html>")), f"{path} is cut short"
         elif path.suffix == ".mp4":
-            assert b"moov" in path.read_bytes(), f"{path} is not a finished video"
+            assert is_whole_mp4(path), f"{path} is not a finished video"
 
 
 def test_builds_killed_at_any_point_lose_nothing_and_the_next_one_finishes(
@@ -121,3 +125,102 @@ def test_builds_killed_at_any_point_lose_nothing_and_the_next_one_finishes(
     assert_nothing_half_written(library)
     assert not list(library.rglob("*.partial*"))
     assert final_state(library) == expected
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over_and_wait_waits(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(library)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    busy = build(album, library)
+    _, error = busy.communicate(timeout=60)
+    assert busy.returncode == 3, error
+    assert f"pid {holder.pid}" in error.decode() and "--wait" in error.decode()
+
+    waiting = build(album, library, "--wait")
+    time.sleep(1.0)
+    assert waiting.poll() is None, "it waits while the library is held"
+    holder.send_signal(signal.SIGKILL)  # dies holding it: the lock file stays, with its pid
+    holder.wait()
+    assert (library / ".memories" / "lock").read_text() == str(holder.pid)
+    _, error = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, error
+    again = build(album, library)
+    assert again.communicate(timeout=300) and again.returncode == 0
+
+
+HOLD_THE_LOCK = """
+import sys, time
+from pathlib import Path
+from memories.library import LibraryFolder, locked
+with locked(LibraryFolder(Path(sys.argv[1]))):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def private_mounts() -> bool:
+    """Whether this machine lets us mount file systems of our own (a user namespace)."""
+    try:
+        return subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+needs_mounts = pytest.mark.skipif(
+    not private_mounts(), reason="needs `unshare -rm` to mount a small or read-only folder"
+)
+
+
+def in_private_mounts(script: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True,
+                          text=True, timeout=600, env=os.environ.copy())  # fmt: skip
+
+
+@needs_mounts
+def test_a_full_disk_is_one_clear_line_and_the_next_run_finishes(album, config, tmp_path):
+    reference = tmp_path / "reference"
+    assert build(album, reference).wait(timeout=300) == 0
+    size = sum(path.stat().st_size for path in reference.rglob("*") if path.is_file())
+    expected = final_state(reference)
+    for share in DISK_FULL_AT:  # writing the catalog, rendering, the last memories
+        library, seen = tmp_path / f"at-{share}", tmp_path / f"at-{share}-seen"
+        library.mkdir()
+        memories = f"{sys.executable} -m memories build {album} -l {library} --today 2025-06-14"
+        done = in_private_mounts(
+            f"mount -t tmpfs -o size={int(size * share)} tmpfs {library} && "
+            f"{memories} 2> {seen}.err; echo $? > {seen}.rc; cp -a {library} {seen} && "
+            f"mount -o remount,size={size * 4} {library} && {memories} -q && "
+            f"cp -a {library} {seen}-finished"
+        )
+        assert done.returncode == 0, done.stderr
+        error = Path(f"{seen}.err").read_text()
+        assert Path(f"{seen}.rc").read_text().strip() == "2", error
+        assert "No space left on device" in error or "the disk is full" in error, error
+        assert len(error.strip().splitlines()) == 1, error
+        assert_nothing_half_written(seen)
+        assert not list(seen.rglob("*.partial*"))
+        assert final_state(Path(f"{seen}-finished")) == expected
+
+
+DISK_FULL_AT = (0.05, 0.4, 0.9)
+"""Sizes of the full disk, as shares of what the build writes."""
+
+
+@needs_mounts
+def test_a_read_only_library_is_one_clear_line_and_nothing_changes(
+    album, config, make_photo, tmp_path
+):
+    library = tmp_path / "Memories"
+    assert build(album, library).wait(timeout=300) == 0
+    make_photo("IMG_new.jpg", image=photo_like(99), taken_at="2024:06:20 12:00:00")
+    before = snapshot(library)
+    memories = f"{sys.executable} -m memories build {album} -l {library} --today 2025-06-14 -q"
+    done = in_private_mounts(
+        f"mount --bind {library} {library} && mount -o remount,ro,bind {library} && {memories}"
+    )
+    assert done.returncode == 2
+    assert "Read-only file system" in done.stderr and "must be writable" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert snapshot(library) == before

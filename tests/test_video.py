@@ -33,7 +33,7 @@ from memories.render.storyboard import (
     window_at,
 )  # fmt: skip
 from memories.render.templates import load_templates
-from memories.render.video import encode_video, pick_music, plan_video
+from memories.render.video import encode_video, is_whole_mp4, pick_music, plan_video
 from memories.scan.metadata import read_media
 
 GOLDEN = Path(__file__).parent / "golden" / "storyboard.json"
@@ -176,6 +176,11 @@ def test_a_tiny_recap_encodes_as_h264_with_music_and_plays_back(make_photo, tmp_
         assert clip.duration == pytest.approx(plan.storyboard.duration, abs=0.3)
         frames = [clip.get_frame(t) for t in (0.5, plan.storyboard.duration / 2)]
     assert all(frame.shape == (72, 128, 3) and frame.std() > 1 for frame in frames)
+
+    assert is_whole_mp4(output)
+    cut_short = tmp_path / "cut.mp4"
+    cut_short.write_bytes(output.read_bytes()[: output.stat().st_size - 1000])
+    assert not is_whole_mp4(cut_short), "what a full disk leaves is told apart"
 
 
 def _ffmpeg_info(path: Path) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -45,17 +46,29 @@ def _naming(error: OSError, path: Path) -> OSError:
 
 
 def save_jpeg(
-    image: Image.Image, path: Path, quality: int = JPEG_QUALITY, *, location: Point | None = None
+    image: Image.Image,
+    path: Path,
+    quality: int = JPEG_QUALITY,
+    *,
+    location: Point | None = None,
+    xmp: bytes | None = None,
 ) -> None:
     """An sRGB JPEG with no metadata but its colour profile (no camera serial, no maker
-    notes), and GPS only when a `location` is given (`--keep-location`)."""
-    exif = gps_exif(location) if location is not None else b""
-    write_atomically(
-        path,
-        lambda partial: image.convert("RGB").save(
-            partial, "JPEG", quality=quality, icc_profile=srgb_profile(), exif=exif
-        ),
+    notes), GPS only when a `location` is given (`--keep-location`), and an `xmp` packet when
+    given (the AI label)."""
+    extra = {"xmp": xmp} if xmp is not None else {}
+    encoded = io.BytesIO()
+    image.convert("RGB").save(
+        encoded,
+        "JPEG",
+        quality=quality,
+        icc_profile=srgb_profile(),
+        exif=gps_exif(location) if location is not None else b"",
+        **extra,
     )
+    # Written from memory by Python, which fails on a short write; Pillow's own file writer
+    # ignores one, and so on a full disk leaves a cut-short JPEG without an error.
+    write_atomically(path, lambda partial: partial.write_bytes(encoded.getvalue()))
 
 
 def save_text(text: str, path: Path) -> None:

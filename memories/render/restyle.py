@@ -21,9 +21,8 @@ from PIL import Image
 
 from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import RestyleUnavailable
-from memories.render.files import write_atomically
-from memories.render.location import Point, gps_exif
-from memories.scan.images import srgb_profile
+from memories.render.files import save_jpeg
+from memories.render.location import Point
 
 SAME_PERSON = 0.6
 """The face model's own same-person distance."""
@@ -254,14 +253,7 @@ def save_labelled(
     with the model, style, seed and strength; no other metadata but GPS when a `location`
     is given (`--keep-location`). `image` saves another picture made from it (a collage of
     restyles) under the same label."""
-    xmp = labelled_xmp(restyled)
-    exif = gps_exif(location) if location is not None else b""
-    write_atomically(
-        path,
-        lambda partial: (image or restyled.image).save(
-            partial, "JPEG", quality=92, icc_profile=srgb_profile(), xmp=xmp, exif=exif
-        ),
-    )
+    save_jpeg(image or restyled.image, path, 92, location=location, xmp=labelled_xmp(restyled))
 
 
 def labelled_xmp(restyled: Restyled) -> bytes:

@@ -4,7 +4,11 @@ so that it plays in every browser and phone; optional music, trimmed and faded o
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import shutil
+import struct
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from memories.errors import ConfigError
+from memories.errors import ConfigError, MemoriesError
 from memories.model import Memory, Photo, PhotoKind, TimelinePhoto
 from memories.render.framing import Rect, Subject
 from memories.render.location import MP4_LOCATION_KEY, Point, iso6709
@@ -36,6 +40,8 @@ if TYPE_CHECKING:
 
 MUSIC_SUFFIXES = (".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac")
 MUSIC_FADE_S = 3.0
+FULL_DISK_BYTES = 4 * 1024 * 1024
+"""Less space than this left beside a video ffmpeg did not finish means the disk is full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +128,33 @@ def encode_video(
         painter.close()
         if audio is not None:
             audio.close()
+    if not is_whole_mp4(path):  # moviepy does not check how ffmpeg ended
+        if shutil.disk_usage(path.parent).free < FULL_DISK_BYTES:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        raise MemoriesError(f"ffmpeg did not finish the video of {memory.id}")
+
+
+def is_whole_mp4(path: Path) -> bool:
+    """Whether the file is MP4 boxes that end exactly where it ends, one of them the `moov`
+    index a player needs: ffmpeg leaves that only when it finished."""
+    size = path.stat().st_size
+    offset, kinds = 0, set()
+    with open(path, "rb") as file:
+        while offset < size:
+            file.seek(offset)
+            header = file.read(16)
+            if len(header) < 8:
+                return False
+            length, kind = struct.unpack(">I4s", header[:8])
+            if length == 1 and len(header) == 16:  # a 64-bit size follows
+                length = struct.unpack(">Q", header[8:])[0]
+            elif length == 0:  # the box runs to the end of the file
+                length = size - offset
+            if length < 8:
+                return False
+            kinds.add(kind)
+            offset += length
+    return offset == size and b"moov" in kinds
 
 
 def _location_params(location: Point | None) -> list[str]:
