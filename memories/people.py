@@ -103,6 +103,8 @@ def name_person(settings: Settings, person_id: int, name: str) -> Person:
     name = " ".join(name.split())
     if not name:
         raise MemoriesError("a name cannot be empty")
+    if not name.isprintable():  # bytes that are not UTF-8 arrive as unprintable surrogates
+        raise MemoriesError("a name must be printable UTF-8 text (is the terminal set to UTF-8?)")
     with _changing(settings) as catalog:
         _known(catalog, person_id)
         catalog.rename_person(person_id, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -172,3 +173,21 @@ def snapshot(folder: Path) -> dict[Path, tuple[bytes, int, int]]:
 
 def set_mtime(path: Path, seconds: float) -> None:
     os.utime(path, (seconds, seconds))
+
+
+class NetworkUsed(AssertionError):
+    """Something tried to reach the network."""
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every connection and name lookup fails loudly, as on a machine with no network."""
+
+    def refuse(*args, **kwargs):
+        raise NetworkUsed(f"network use: {args[:2]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "gethostbyname", refuse)

@@ -116,3 +116,33 @@ def test_labelled_faces_group_into_pure_people(tmp_path):
     assert all(len(labels) == 1 for labels in labels_of), labels_of
     labels = sorted(label for labels in labels_of for label in labels)
     assert labels == ["Alex_Lacamoire", "Barack_Obama", "Kit_Harington", "Rose_Leslie"]
+
+
+def test_broken_and_camera_files_go_through_a_whole_build(quick_renders, tmp_path):
+    """Every stage (scan, quality, faces, plan, collages, videos, gallery) over the broken
+    and camera files: bad ones skipped with a reason, no traceback or warning, nothing
+    changed."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    quick_renders("size = 384\n")
+    folders = [DEVDATA / "broken", DEVDATA / "exif"]
+    library = tmp_path / "Memories"
+    before = snapshot(DEVDATA)
+    built = subprocess.run(
+        [sys.executable, "-m", "memories", "build", *map(str, folders), "-l", str(library),
+         "--today", "2025-06-14"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=900,
+    )  # fmt: skip
+    assert built.returncode == 1, built.stderr  # done, some files skipped
+    assert not built.stderr.strip(), "no traceback, no warning"
+    skipped = [line for line in built.stdout.splitlines() if line.startswith("  /")]
+    assert len(skipped) >= 15 and all(": " in line for line in skipped)
+    assert all("/broken/" in line for line in skipped), "every camera file is used"
+    assert len(list(library.glob("*/collage.jpg"))) >= 2 and (library / "index.html").is_file()
+    assert list(library.glob("*/recap.mp4"))
+    with sqlite3.connect(library / ".memories" / "catalog.sqlite") as catalog:
+        assert catalog.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert snapshot(DEVDATA) == before, "building changed a file in devdata"

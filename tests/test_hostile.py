@@ -4,22 +4,42 @@ with a reason, the run goes on to the gallery, and the exit code says some were 
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
+import sqlite3
 import struct
+import subprocess
+import sys
 import zlib
 from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import exif_bytes
+from faces import GRACE, scene
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from test_build import scene as photo_like
+from test_gallery import Elements
+from test_video import write_clip
 from typer.testing import CliRunner
 
 from memories import pipeline
+from memories.analyze.faces import find_faces_many
+from memories.analyze.quality import measure_many
 from memories.cli import app
+from memories.cli.common import printable
 from memories.config import load_settings
+from memories.errors import UnreadablePhoto
+from memories.model import FileEntry, Quality, Skipped
+from memories.render.framing import centre_of_interest
 from memories.render.outputs import RENDERING
+from memories.scan.images import decode_displayed
+from memories.scan.metadata import read_media
+
+TODAY = ("--today", "2025-06-14")
 
 
 @pytest.fixture
@@ -57,6 +77,7 @@ def hostile_album(folder: Path) -> dict[str, str]:
     troubles: dict[str, tuple[bytes, str]] = {
         "truncated.jpg": (good[: len(good) // 3], "skipped"),
         "zero.jpg": (b"", "skipped"),
+        "\x1b]0;owned\x07\x1b[2J.jpg": (good[:100], "skipped"),  # retitles, clears a terminal
         "not-an-image.jpg": (b"<html>hello</html>" * 20, "skipped"),
         "bomb.png": (png_claiming(100_000, 100_000), "skipped"),
         "png-named.jpg": (_saved(photo_like(7), "PNG"), "used"),
@@ -116,13 +137,43 @@ def test_a_build_over_hostile_files_skips_the_bad_ones_and_finishes(config, tmp_
                                       "--today", "2025-06-14"])  # fmt: skip
     assert result.exit_code == 1, result.output
     for name, outcome in troubles.items():
-        shown = name if len(name) < 60 else name[:20]
+        shown = printable(name if len(name) < 60 else name[:20])
         listed = any(shown in line and ": " in line for line in result.stdout.splitlines()
                      if line.startswith("  "))  # fmt: skip
         assert listed == (outcome == "skipped"), f"{name}: expected {outcome}\n{result.stdout}"
     assert "cafe" not in result.stdout  # the odd name is shown, replaced, not dropped or crashed
+    assert "\x1b" not in result.stdout, "a file name cannot drive the terminal"
     assert (library / "index.html").is_file()
     assert list(library.glob("2024-06-14-*/collage.jpg")), "the good photos made their memory"
+
+
+def test_unreadable_files_and_folders_are_skipped_with_a_reason(config, tmp_path):
+    """A real refusal by the OS. Root reads everything, so as root the build runs in a user
+    namespace where the files' owner is a stranger."""
+    album = tmp_path / "photos"
+    hostile_album(album)
+    locked_file, locked_folder = album / "IMG_good_3.jpg", album / "private"
+    locked_folder.mkdir()
+    (locked_folder / "IMG_1.jpg").write_bytes(locked_file.read_bytes())
+    command = [sys.executable, "-m", "memories", "build", str(album), "-l",
+               str(tmp_path / "Memories"), *TODAY, "--no-faces"]  # fmt: skip
+    if os.geteuid() == 0:
+        if subprocess.run(["unshare", "-r", "true"], capture_output=True).returncode != 0:
+            pytest.skip("as root, needs `unshare -r` to be refused a read")
+        command = ["unshare", "-r", *command]
+        for path in (locked_file, locked_folder):
+            os.chown(path, 54321, 54321)
+    os.chmod(locked_file, 0)
+    os.chmod(locked_folder, 0)
+    try:
+        built = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(),
+                               timeout=300)  # fmt: skip
+    finally:
+        os.chmod(locked_folder, 0o755)
+    assert built.returncode == 1, built.stderr
+    assert f"{locked_file}: permission denied" in built.stdout
+    assert f"{locked_folder}: folder cannot be read: Permission denied" in built.stdout
+    assert (tmp_path / "Memories" / "index.html").is_file()
 
 
 def test_a_photo_deleted_between_scan_and_render_fails_its_memory_not_the_run(
@@ -142,3 +193,102 @@ def test_a_photo_deleted_between_scan_and_render_fails_its_memory_not_the_run(
     assert report.rendered is not None
     assert {failed.path for failed in report.rendered.failed} == {doomed}, "its memories fail"
     assert report.rendered.gallery is not None and report.rendered.gallery.is_file()
+
+
+# Fuzzing: mutated JPEGs through every analysis -------------------------------------------
+
+_SEED: list[bytes] = []
+
+
+def seed_jpeg() -> bytes:
+    """A small photo with a face, a date and GPS: every analysis has something to find."""
+    if not _SEED:
+        image = scene(GRACE, size=(240, 180), width=120, at=(60, 20))
+        _SEED.append(jpeg(image, taken_at="2024:06:14 15:00:00", gps=(45.764, 4.8357)))
+    return _SEED[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    flips=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), max_size=12),
+    cut=st.integers(0, 1 << 20),
+)
+def test_mutated_jpegs_through_every_analysis_raise_only_our_own_error(
+    tmp_path_factory, flips, cut
+):
+    data = bytearray(seed_jpeg())
+    for position, value in flips:
+        data[position % len(data)] = value
+    path = tmp_path_factory.mktemp("fuzz") / "mutant.jpg"
+    path.write_bytes(bytes(data[: max(1, len(data) - cut % (len(data) // 2))]))
+    stat = path.stat()
+    photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+    if isinstance(photo, Skipped):
+        assert photo.reason
+        return
+    (quality,) = measure_many([photo])
+    assert isinstance(quality, Quality | UnreadablePhoto)
+    (faces,) = find_faces_many([photo])
+    assert isinstance(faces, list | UnreadablePhoto)
+    try:  # what rendering does with it: decode upright in sRGB, find what to frame
+        centre_of_interest(decode_displayed(photo, "RGB", 256, srgb=True))
+    except UnreadablePhoto as error:
+        assert error.reason
+
+
+# Injection: names that try to escape -----------------------------------------------------
+
+HOSTILE_NAME = "<script>alert('x')</script> ../../etc $(touch PWNED) `touch PWNED`;\nRobert');--"
+HOSTILE_FILES = ('<img src=x onerror=alert(1)>.jpg', "$(touch PWNED); echo.jpg",
+                 "a\"b'c\n&amp;.jpg", "..;touch PWNED #.jpg", "-rf --help.jpg", "-i x.jpg",
+                 "%s%n%x.jpg", "\u202egpj.exe.jpg")
+
+
+def test_hostile_names_cannot_escape_the_gallery_a_slug_or_a_command(
+    config, no_network, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # a command run through a shell would touch PWNED here
+    album = tmp_path / "photos"
+    album.mkdir()
+    for day, name in enumerate(HOSTILE_FILES):
+        image = scene(GRACE, at=(20 * day, 40))
+        (album / name).write_bytes(jpeg(image, taken_at=f"2024:06:1{day // 3} 1{day}:00:00",
+                                        gps=(45.764, 4.8357)))  # fmt: skip
+    clip = write_clip(album / "$(touch PWNED);clip.mp4")
+    os.utime(clip, (1718370000, 1718370000))  # 14 June 2024, with the photos
+    library, present = tmp_path / "Memories", set(tmp_path.iterdir())
+    run = CliRunner().invoke
+    assert run(app, ["build", str(album), "-l", str(library), *TODAY]).exit_code == 0
+    (person,) = json.loads(run(app, ["people", "-l", str(library), "--json"]).stdout)
+    for unprintable in ("Gr\udce2ce", "\x1b]0;owned\x07Grace"):  # Latin-1 bytes; a title
+        named = run(app, ["people", "name", str(person["id"]), unprintable, "-l", str(library)])
+        assert named.exit_code == 2 and "printable UTF-8" in named.stderr
+    named = run(app, ["people", "name", str(person["id"]), HOSTILE_NAME, "-l", str(library)])
+    assert named.exit_code == 0, named.output
+    with sqlite3.connect(library / ".memories" / "catalog.sqlite") as catalog:
+        hostile_place = {"city": "<b onmouseover=alert(1)>Lyon</b>", "region": "../..",
+                         "country": "'; DROP TABLE photos;--", "country_code": "FR",
+                         "latitude": 45.764, "longitude": 4.836}  # fmt: skip
+        catalog.execute("INSERT INTO geocode_cache VALUES ('nominatim', 45.764, 4.836, ?)",
+                        (json.dumps(hostile_place),))  # fmt: skip
+    built = run(app, ["build", str(album), "-l", str(library), *TODAY, "--geocoder", "nominatim"])
+    assert built.exit_code == 0, built.output
+
+    assert not list(tmp_path.rglob("PWNED")), "no name reached a shell"
+    assert set(tmp_path.iterdir()) - present == {library}, "nothing written outside it"
+    folders = [path for path in library.iterdir() if path.is_dir() and path.name[0] != "."]
+    assert folders and all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", p.name) for p in folders)
+    assert any(p.name.startswith("person-script-alert-x-script-etc-touch") for p in folders)
+    records = [json.loads(p.read_text()) for p in library.glob("*/memory.json")]
+    name = " ".join(HOSTILE_NAME.split())  # as `people name` keeps it: on one line
+    assert any(r["title"].startswith(name) for r in records), "the name, unchanged"
+    assert any(r["place"] == hostile_place["city"] for r in records)
+    assert list(library.glob("*/recap.mp4")), "the clip's name went to ffmpeg as one argument"
+    for page in library.rglob("*.html"):
+        parsed = Elements(page.read_text("utf-8"))
+        assert len(parsed.scripts) == (page == library / "index.html"), page
+        assert not [n for _, attrs in parsed.tags for n in attrs if n.startswith("on")], page
+    shown = Elements((library / "index.html").read_text("utf-8")).texts
+    assert any(name in text for text in shown), "shown as text, escaped once"
+    people = json.loads(run(app, ["people", "-l", str(library), "--json"]).stdout)
+    assert people[0]["name"] == name, "no SQL ran"

@@ -5,7 +5,6 @@ faces are off."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import subprocess
 
@@ -21,24 +20,6 @@ from memories.cli import app
 from memories.scan.metadata import read_exif_facts
 
 TODAY = ("--today", "2025-06-14")
-
-
-class NetworkUsed(AssertionError):
-    """Something tried to reach the network."""
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Every connection and name lookup fails loudly, as on a machine with no network."""
-
-    def refuse(*args, **kwargs):
-        raise NetworkUsed(f"network use: {args[:2]}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket, "gethostbyname", refuse)
 
 
 @pytest.fixture

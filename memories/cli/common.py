@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -91,7 +92,7 @@ def reports_errors(command: _Command) -> _Command:
 
 
 def _say_error(error: MemoriesError) -> NoReturn:
-    stderr().print(f"memories: {error}", markup=False, highlight=False)
+    stderr().print(f"memories: {printable(str(error))}", markup=False, highlight=False)
     raise typer.Exit(error.exit_status) from None
 
 
@@ -151,5 +152,16 @@ def count(number: int, singular: str, plural: str | None = None) -> str:
 
 
 def shown(path: Path) -> str:
-    """A path for people: bytes that are not UTF-8 in a file name show as U+FFFD."""
-    return os.fsencode(path).decode("utf-8", "replace")
+    """A path for people: bytes that are not UTF-8 in a file name show as U+FFFD, and
+    control characters as escapes (a name cannot move the cursor or retitle the terminal)."""
+    return printable(os.fsdecode(path))
+
+
+def printable(text: str) -> str:
+    """`text` on one line: bytes of a file name that are not UTF-8 (carried as surrogates)
+    as U+FFFD, control characters as `\x1b`-style escapes."""
+    return _SURROGATE.sub("\ufffd", text).translate(_CONTROL_ESCAPES)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}

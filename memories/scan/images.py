@@ -7,6 +7,7 @@ mode), so a preview of a 12 MP photo costs a fraction of a full decode.
 from __future__ import annotations
 
 import io
+import warnings
 
 from PIL import Image, ImageCms
 
@@ -31,7 +32,8 @@ def decode_displayed(
     if photo.format == "HEIF":
         enable_heif()
     try:
-        with Image.open(photo.path) as image:
+        # Pillow warns of quirks it reads past (a malformed MPO): nothing a user can act on
+        with warnings.catch_warnings(action="ignore"), Image.open(photo.path) as image:
             if max_edge is not None:
                 scale = max_edge / max(image.size)
                 image.draft(mode, (round(image.width * scale), round(image.height * scale)))

@@ -66,10 +66,9 @@ def _prefetch(entry: FileEntry) -> None:
 def read_media(entry: FileEntry) -> Photo | Skipped:
     """Everything the file says about itself, or why it cannot be used."""
     try:
-        with open(entry.path, "rb") as file, warnings.catch_warnings():
-            # Pillow warns about every oddity it works around; the photo is either usable or
-            # skipped with a reason, so the warnings would only be noise on the terminal.
-            warnings.simplefilter("ignore")
+        # Pillow warns about every oddity it works around; the photo is either usable or
+        # skipped with a reason, so the warnings would only be noise on the terminal.
+        with open(entry.path, "rb") as file, warnings.catch_warnings(action="ignore"):
             return _read_open_file(entry, file)
     except _Unusable as problem:
         return Skipped(entry.path, str(problem))
