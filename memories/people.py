@@ -283,10 +283,11 @@ def _catalog(settings: Settings) -> Catalog:
 
 @contextmanager
 def _changing(settings: Settings) -> Iterator[Catalog]:
-    """The catalog, locked against other runs, with the changes made in one transaction;
-    the decisions file then says what the catalog now says."""
+    """The catalog, locked against other runs, with the changes made in one transaction and
+    written through; the decisions file then says what the catalog now says."""
     library = LibraryFolder(settings.library)
     with _catalog(settings) as catalog, locked(library):
         with catalog.transaction():
             yield catalog
+        catalog.write_through()  # what was forgotten stays in neither file, readers or not
         save_decisions(library.decisions_path, catalog)

@@ -184,6 +184,8 @@ def test_review_order_puts_a_wrongly_grouped_face_last(library):
 
 def test_forget_one_person_then_everything(library):
     assert run("people", "sheet", "-l", library).exit_code == 0
+    reader = sqlite3.connect(library / ".memories" / "catalog.sqlite")  # left open, idle
+    encodings = [row[0] for row in reader.execute("SELECT encoding FROM faces")]
     eileen = person_with(people_of(library), 4)
     result = run("forget", "--person", eileen["id"], "-l", library)
     assert result.exit_code == 0 and "4 faces" in result.stdout
@@ -195,6 +197,10 @@ def test_forget_one_person_then_everything(library):
     catalog = sqlite3.connect(library / ".memories" / "catalog.sqlite")
     for table in ("faces", "people", "face_scans"):
         assert catalog.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    catalog.close()
+    stored = b"".join(path.read_bytes() for path in (library / ".memories").glob("catalog*"))
+    assert not any(encoding in stored for encoding in encodings), "no trace left in the file"
+    assert "faces" not in (library / ".memories" / "decisions.json").read_text().split("people")[1]
 
 
 def test_no_faces_computes_no_face_data(album, tmp_path):

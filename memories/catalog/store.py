@@ -67,6 +67,7 @@ class Catalog(FaceTables):
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA secure_delete = ON")  # forgotten faces leave no bytes
             catalog = cls(connection, path)
             catalog._migrate()
             problems = catalog.integrity_problems()
@@ -111,6 +112,11 @@ class Catalog(FaceTables):
                 for statement in _split_sql(MIGRATIONS[target - 1]):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {target}")
+
+    def write_through(self) -> None:
+        """Move every committed change from the write-ahead log into the catalog file and
+        empty the log, so that what was deleted (and overwritten) is gone from both."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def integrity_problems(self) -> list[str]:
         """What SQLite's quick check finds wrong in the file (every page read); empty when
