@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 import sqlite3
@@ -208,6 +209,7 @@ def seed_jpeg() -> bytes:
     return _SEED[0]
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # numpy's NaN from a degenerate photo
 @settings(max_examples=40, deadline=None)
 @given(
     flips=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), max_size=12),
@@ -228,12 +230,24 @@ def test_mutated_jpegs_through_every_analysis_raise_only_our_own_error(
         return
     (quality,) = measure_many([photo])
     assert isinstance(quality, Quality | UnreadablePhoto)
+    if isinstance(quality, Quality):
+        assert all(math.isfinite(v) for v in (quality.sharpness, quality.brightness))
     (faces,) = find_faces_many([photo])
     assert isinstance(faces, list | UnreadablePhoto)
     try:  # what rendering does with it: decode upright in sRGB, find what to frame
         centre_of_interest(decode_displayed(photo, "RGB", 256, srgb=True))
     except UnreadablePhoto as error:
         assert error.reason
+
+
+def test_a_photo_two_pixels_wide_is_measured_as_without_detail(tmp_path):
+    path = tmp_path / "sliver.jpg"
+    path.write_bytes(jpeg(Image.new("RGB", (2, 300), "grey"), taken_at="2024:06:14 15:00:00"))
+    stat = path.stat()
+    photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+    assert not isinstance(photo, Skipped)
+    (quality,) = measure_many([photo])
+    assert isinstance(quality, Quality) and quality.sharpness == 0.0
 
 
 # Injection: names that try to escape -----------------------------------------------------

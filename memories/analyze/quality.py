@@ -25,8 +25,9 @@ def measure(photo: Photo) -> Quality:
         raise ValueError("videos are not measured")
     grey = decode_displayed(photo, "L", PREVIEW_EDGE)
     pixels = np.asarray(grey, dtype=np.float32)
+    edges = _laplacian(pixels)  # empty for a photo under 3 pixels across: no detail at all
     return Quality(
-        sharpness=float(_laplacian(pixels).var()),
+        sharpness=float(edges.var()) if edges.size else 0.0,
         brightness=float(pixels.mean() / 255),
         clipped=float(np.mean((pixels <= 3) | (pixels >= 252))),
         dhash=difference_hash(grey),
