@@ -58,6 +58,11 @@ def test_a_full_build_uses_no_network_and_changes_no_original(album, config, no_
     assert "Looked for faces in 4 new photos" in result.stdout, "faces ran, offline"
     assert list(library.glob("*/recap.mp4")) and (library / "index.html").is_file()
     assert snapshot(album) == before, "bytes, mtimes and permissions of originals unchanged"
+    assert run("people", "sheet", "-l", library).exit_code == 0
+    assert list((library / "people").glob("person-*.jpg")), "face thumbnails, in the library"
+    written = {path for path in tmp_path.rglob("*") if path.is_file()}
+    outside = {path for path in written - set(before) if library not in path.parents}
+    assert outside <= set(config.rglob("*")), f"written outside the library: {outside}"
 
 
 def test_outputs_carry_no_location_and_no_camera(album, config, tmp_path):
