@@ -38,7 +38,7 @@ from memories.model import FileEntry, Quality, Skipped
 from memories.render.framing import centre_of_interest
 from memories.render.outputs import RENDERING
 from memories.scan.images import decode_displayed
-from memories.scan.metadata import read_media
+from memories.scan.metadata import enable_heif, read_media
 
 TODAY = ("--today", "2025-06-14")
 
@@ -95,6 +95,9 @@ def hostile_album(folder: Path) -> dict[str, str]:
     }
     truncated_png = _saved(photo_like(14), "PNG")
     troubles["truncated.png"] = (truncated_png[: len(truncated_png) // 2], "skipped")
+    heic = _saved(photo_like(16), "HEIF")
+    troubles["truncated.heic"] = (heic[: len(heic) // 2], "skipped")
+    troubles["good.heic"] = (heic, "used")
     animation = io.BytesIO()
     frames = [photo_like(20 + n).resize((64, 48)) for n in range(3)]
     frames[0].save(animation, "GIF", save_all=True, append_images=frames[1:])
@@ -112,6 +115,8 @@ def hostile_album(folder: Path) -> dict[str, str]:
 
 
 def _saved(image: Image.Image, image_format: str) -> bytes:
+    if image_format == "HEIF":
+        enable_heif()
     out = io.BytesIO()
     image.save(out, image_format)
     return out.getvalue()
