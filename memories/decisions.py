@@ -59,18 +59,19 @@ def read_decisions(path: Path) -> Decisions:
 
 
 def save_decisions(path: Path, catalog: Catalog, photo_folders: Iterable[Path] = ()) -> None:
-    """Write the catalog's people decisions, and the photo folders ever built (these added)."""
-    known = read_decisions(path).photo_folders if path.exists() else ()
-    folders = sorted({*known, *(folder.resolve() for folder in photo_folders)})
-    placed: dict[int, list[str]] = {}
-    for person, content_hash, box in catalog.pinned_faces():
-        placed.setdefault(person, []).append(" ".join([content_hash, *map(str, box)]))
-    people = [
-        {"id": person.id, "name": person.name, "hidden": person.hidden,
-         "faces": placed.get(person.id, [])}
-        for person in catalog.people()
-        if person.name or person.hidden or person.id in placed
-    ]  # fmt: skip
+    """Write the catalog's people decisions, and the photo folders ever built (these added).
+    While a rebuilt catalog still owes the file's decisions, those are kept as they are."""
+    kept = read_decisions(path)
+    folders = sorted({*kept.photo_folders, *(folder.resolve() for folder in photo_folders)})
+    if catalog.restoring():
+        people = [_entry(decided.person, [_text(face) for face in decided.faces])
+                  for decided in kept.people]  # fmt: skip
+    else:
+        placed: dict[int, list[str]] = {}
+        for person, content_hash, box in catalog.pinned_faces():
+            placed.setdefault(person, []).append(_text((content_hash, box)))
+        people = [_entry(person, placed.get(person.id, [])) for person in catalog.people()
+                  if person.name or person.hidden or person.id in placed]  # fmt: skip
     save_json(
         {
             "about": "memories keeps your decisions here too, so that `memories doctor "
@@ -114,6 +115,15 @@ def _overlap(a: Box, b: Box) -> float:
     inter = max(height, 0) * max(width, 0)
     union = (a[2] - a[0]) * (a[1] - a[3]) + (b[2] - b[0]) * (b[1] - b[3]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def _entry(person: Person, faces: list[str]) -> dict[str, object]:
+    return {"id": person.id, "name": person.name, "hidden": person.hidden, "faces": faces}
+
+
+def _text(face: tuple[str, Box]) -> str:
+    content_hash, box = face
+    return " ".join([content_hash, *map(str, box)])
 
 
 def _face(text: str) -> tuple[str, Box]:

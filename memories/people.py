@@ -18,7 +18,7 @@ import numpy as np
 from memories.analyze.people import Grouping, regroup
 from memories.catalog import Catalog, FaceOnPhoto, PersonSummary
 from memories.config import Settings
-from memories.decisions import save_decisions
+from memories.decisions import apply_decisions, read_decisions, save_decisions
 from memories.errors import MemoriesError, UnknownPerson, UnreadablePhoto
 from memories.library import LibraryFolder, existing_catalog, locked
 from memories.model import Face, Person, Photo, ProgressCallback
@@ -75,6 +75,20 @@ def group_faces(catalog: Catalog, *, full: bool = False) -> Grouping:
         for face_ids in grouping.new_people:
             catalog.assign_faces(catalog.new_person(), face_ids, pinned=False)
     return grouping
+
+
+def restore_owed_decisions(catalog: Catalog, path: Path) -> tuple[int, int] | None:
+    """After faces were looked for in a rebuilt catalog, put back the decisions it owes and
+    regroup around them; returns (people, faces) put back, or None when none were owed."""
+    if not catalog.restoring():
+        return None
+    people = read_decisions(path).people
+    with catalog.transaction():
+        placed = apply_decisions(catalog, people)
+        catalog.finish_restoring()
+    group_faces(catalog, full=True)
+    save_decisions(path, catalog)
+    return len(people), placed
 
 
 # Commands ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from memories.catalog import Catalog, catalog_problem, set_catalog_aside
 from memories.config import Settings
-from memories.decisions import apply_decisions, read_decisions, save_decisions
+from memories.decisions import read_decisions, save_decisions
 from memories.errors import MemoriesError, UnreadablePhoto
 from memories.library import LibraryFolder, existing_catalog, locked
 from memories.model import (
@@ -62,6 +62,8 @@ class BuildReport:
     """Photos looked at for faces in this run."""
     faces_note: str | None = None
     """Why faces were not looked for, when they were not."""
+    restored: tuple[int, int] | None = None
+    """People and faces put back from the decisions file into a rebuilt catalog."""
     undecodable: list[Skipped] = field(default_factory=list)
     plan: Plan | None = None
     rendered: RenderReport | None = None
@@ -79,15 +81,7 @@ def scan(
     """Index the photo folders into the library's catalog (incrementally)."""
     library = LibraryFolder(settings.library)
     with locked(library, wait=wait), Catalog.open(library.catalog_path) as catalog:
-        report = scan_folders(
-            photo_folders,
-            catalog,
-            exclude=library.root,
-            workers=settings.workers,
-            progress=progress,
-        )
-        save_decisions(library.decisions_path, catalog, photo_folders)
-        return report
+        return _index(catalog, library, photo_folders, settings, progress)
 
 
 def build(
@@ -147,22 +141,27 @@ def _scan_and_analyse(
     progress: ProgressCallback | None,
 ) -> BuildReport:
     """Index the folders, then measure quality and find faces in what is new."""
-    report = BuildReport(
-        scan=scan_folders(
-            photo_folders,
-            catalog,
-            exclude=library.root,
-            workers=settings.workers,
-            progress=progress,
-        )
-    )
-    save_decisions(library.decisions_path, catalog, photo_folders)
+    report = BuildReport(scan=_index(catalog, library, photo_folders, settings, progress))
     report.photos = catalog.photos(photo_folders)
     clock.lap("scan")
     report.measured = _measure_quality(catalog, report.photos, settings.workers, progress)
     clock.lap("quality")
-    report.faces_note = _find_faces(catalog, report, settings, progress)
+    report.faces_note = _find_faces(catalog, library, report, settings, progress)
     clock.lap("faces")
+    return report
+
+
+def _index(
+    catalog: Catalog,
+    library: LibraryFolder,
+    photo_folders: Sequence[Path],
+    settings: Settings,
+    progress: ProgressCallback | None,
+) -> ScanReport:
+    """Scan the folders into the catalog, and note them as built (for `doctor --repair`)."""
+    report = scan_folders(photo_folders, catalog, exclude=library.root,
+                          workers=settings.workers, progress=progress)  # fmt: skip
+    save_decisions(library.decisions_path, catalog, photo_folders)
     return report
 
 
@@ -172,8 +171,8 @@ class RepairReport:
     """Where the damaged catalog was moved (kept, never deleted); None when there was none."""
     photo_folders: list[Path]
     analysis: BuildReport
-    people_restored: int
-    faces_placed: int
+    """What was scanned and analysed; its `restored` says what was put back (None while
+    faces are off: the decisions wait for a run that finds faces)."""
 
 
 def repair(
@@ -188,7 +187,8 @@ def repair(
     (kept in the decisions file)."""
     library = LibraryFolder(settings.library)
     with locked(library, wait=wait):
-        if catalog_problem(library.catalog_path) is None:
+        problem = catalog_problem(library.catalog_path)
+        if problem is None and not _restoring(library):
             return None
         decisions = read_decisions(library.decisions_path)
         folders = list(photo_folders) or [f for f in decisions.photo_folders if f.is_dir()]
@@ -197,20 +197,21 @@ def repair(
                 "no photo folders are known for this library: "
                 "name them, as in `memories doctor --repair ~/Pictures`"
             )
-        set_aside = set_catalog_aside(library.catalog_path)
+        set_aside = set_catalog_aside(library.catalog_path) if problem else None
         with Catalog.open(library.catalog_path) as catalog:
-            with catalog.transaction():
-                catalog.reserve_person_ids(max((d.person.id for d in decisions.people), default=0))
+            if problem:
+                with catalog.transaction():
+                    catalog.start_restoring(max((d.person.id for d in decisions.people),
+                                                default=0))  # fmt: skip
             analysis = _scan_and_analyse(catalog, library, folders, settings, _StageClock(),
                                          progress)  # fmt: skip
-            with catalog.transaction():
-                placed = apply_decisions(catalog, decisions.people)
-            if settings.faces and catalog.face_count():
-                from memories.people import group_faces
+        return RepairReport(set_aside, folders, analysis)
 
-                group_faces(catalog, full=True)
-            save_decisions(library.decisions_path, catalog)
-        return RepairReport(set_aside, folders, analysis, len(decisions.people), placed)
+
+def _restoring(library: LibraryFolder) -> bool:
+    """Whether a repair that was stopped has yet to put back the people decisions."""
+    with Catalog.open(library.catalog_path) as catalog:
+        return catalog.restoring()
 
 
 def render_settings(settings: Settings) -> RenderSettings:
@@ -283,9 +284,15 @@ def _measure_quality(
 
 
 def _find_faces(
-    catalog: Catalog, report: BuildReport, settings: Settings, progress: ProgressCallback | None
+    catalog: Catalog,
+    library: LibraryFolder,
+    report: BuildReport,
+    settings: Settings,
+    progress: ProgressCallback | None,
 ) -> str | None:
-    from memories.people import faces_available, find_and_group_faces
+    """Look for faces in new photos and group them; then put back the people decisions a
+    rebuilt catalog owes (they wait for a run that finds faces)."""
+    from memories.people import faces_available, find_and_group_faces, restore_owed_decisions
 
     if not settings.faces:
         return "faces: off (--no-faces or faces = false)"
@@ -294,6 +301,7 @@ def _find_faces(
     report.looked_for_faces = find_and_group_faces(
         catalog, report.photos, settings.workers, progress
     )
+    report.restored = restore_owed_decisions(catalog, library.decisions_path)
     return None
 
 

@@ -58,9 +58,10 @@ def decided(library):
     return json.loads((library / ".memories" / "decisions.json").read_text())
 
 
-def test_a_damaged_catalog_is_rebuilt_from_the_photos_keeping_every_decision(
-    album, config, tmp_path
-):
+@pytest.fixture
+def decided_library(album, config, tmp_path):
+    """A built library where the user named one person, hid another and split a face off
+    the first; returns it with its people as listed."""
     library = tmp_path / "Memories"
     assert run("build", album, "-l", library, *TODAY).exit_code == 0
     grace, eileen = sorted(people(library), key=lambda person: -len(person["faces"]))
@@ -68,8 +69,15 @@ def test_a_damaged_catalog_is_rebuilt_from_the_photos_keeping_every_decision(
     assert run("people", "hide", eileen["id"], "-l", library).exit_code == 0
     split = run("people", "split", grace["id"], "--face", grace["faces"][-1]["id"], "-l", library)
     assert split.exit_code == 0
-    before = people(library)
-    assert len(before) == 3
+    listed = people(library)
+    assert len(listed) == 3
+    return library, listed
+
+
+def test_a_damaged_catalog_is_rebuilt_from_the_photos_keeping_every_decision(
+    album, decided_library, tmp_path
+):
+    library, before = decided_library
     decisions = decided(library)
     assert [(p["name"], p["hidden"]) for p in decisions["people"]] == [
         (p["name"], p["hidden"]) for p in before
@@ -96,6 +104,23 @@ def test_a_damaged_catalog_is_rebuilt_from_the_photos_keeping_every_decision(
     for folder in (library, reference):
         assert run("build", album, "-l", folder, *TODAY).exit_code == 0
     assert final_state(library) == final_state(reference)
+
+
+def test_decisions_wait_for_the_first_run_that_finds_faces(album, decided_library):
+    """A repair stopped before faces (here: made without them) keeps the decisions owed:
+    the file keeps them, and the next build that finds faces puts them back."""
+    library, before = decided_library
+    kept = decided(library)
+    damage(library / ".memories" / "catalog.sqlite")
+    result = run("doctor", "--repair", "--no-faces", "-l", library)
+    assert result.exit_code == 0, result.output
+    assert "come back with the first build that looks for faces" in result.stdout
+    assert people(library) == [] and decided(library) == kept
+    assert run("build", album, "-l", library, *TODAY, "--no-faces").exit_code == 0
+    assert decided(library) == kept, "a build without faces keeps them owed"
+    assert run("build", album, "-l", library, *TODAY).exit_code == 0
+    assert without_face_ids(people(library)) == without_face_ids(before)
+    assert decided(library) == kept
 
 
 def test_repair_without_known_folders_asks_for_them_and_a_missing_catalog_is_rebuilt(

@@ -38,6 +38,7 @@ class FaceOnPhoto(NamedTuple):
 
 
 GROUPING = "group faces"
+RESTORING = "restore people decisions"
 
 
 class FaceTables:
@@ -179,16 +180,27 @@ class FaceTables:
             (person.id, person.name, int(person.hidden)),
         )
 
-    def reserve_person_ids(self, up_to: int) -> None:
-        """New people get ids above `up_to`, leaving those ids to people being restored."""
+    def start_restoring(self, person_ids_up_to: int) -> None:
+        """A rebuilt catalog owes the people decisions kept outside it until faces are found
+        again; meanwhile new people get ids above those of the people to restore."""
+        self._db.execute("INSERT OR IGNORE INTO pending_work VALUES (?)", (RESTORING,))
         self._db.execute(
-            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'people'", (up_to,)
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'people'",
+            (person_ids_up_to,),
         )
         self._db.execute(
             "INSERT INTO sqlite_sequence (name, seq) SELECT 'people', ? WHERE NOT EXISTS "
             "(SELECT 1 FROM sqlite_sequence WHERE name = 'people')",
-            (up_to,),
+            (person_ids_up_to,),
         )
+
+    def restoring(self) -> bool:
+        """Whether the people decisions are still owed (a repair stopped before faces)."""
+        owed = self._db.execute("SELECT 1 FROM pending_work WHERE task = ?", (RESTORING,))
+        return owed.fetchone() is not None
+
+    def finish_restoring(self) -> None:
+        self._db.execute("DELETE FROM pending_work WHERE task = ?", (RESTORING,))
 
     def people_summary(self) -> list[PersonSummary]:
         """Every person with their face and photo counts and the span of their photos."""

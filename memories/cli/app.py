@@ -492,13 +492,18 @@ def _repair(photos: list[Path], settings: Settings, *, quiet: bool, wait: bool) 
     analysis = report.analysis
     console.print(
         f"Rebuilt the catalog from {', '.join(shown(f) for f in report.photo_folders)}: "
-        f"{len(analysis.photos):,} photos, faces looked for in {analysis.looked_for_faces:,}; "
-        f"{report.people_restored} people put back as you left them "
-        f"({report.faces_placed:,} faces).",
+        f"{len(analysis.photos):,} photos, faces looked for in {analysis.looked_for_faces:,}.",
         markup=False,
     )
+    if analysis.restored is not None:
+        people, faces = analysis.restored
+        console.print(f"{people} people put back as you left them ({count(faces, 'face')}).")
     if analysis.faces_note:
-        console.print(analysis.faces_note, markup=False)
+        console.print(
+            f"{analysis.faces_note}; your decisions about people come back with the first "
+            "build that looks for faces.",
+            markup=False,
+        )
     console.print("Run `memories build` to bring the memories up to date.")
     if analysis.scan.skipped:
         raise typer.Exit(ExitStatus.SKIPPED)
