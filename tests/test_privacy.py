@@ -17,6 +17,7 @@ from test_build import scene as photo_like
 from typer.testing import CliRunner
 
 from memories.cli import app
+from memories.render.location import middle_of
 from memories.scan.metadata import read_exif_facts
 
 TODAY = ("--today", "2025-06-14")
@@ -117,3 +118,9 @@ def test_no_faces_computes_and_stores_no_face_data(album, config, tmp_path):
         for table in ("faces", "face_scans", "people"):
             assert catalog.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table
     assert not (library / "people").exists()
+
+
+def test_a_memory_over_two_cities_is_located_where_most_of_it_was_taken():
+    lyon, kyoto = (45.764, 4.8357), (35.0116, 135.7681)
+    assert middle_of([lyon, kyoto, lyon, None, kyoto, lyon]) == lyon, "not half-way between"
+    assert middle_of([None, None]) is None

@@ -122,7 +122,10 @@ class Catalog(FaceTables):
         """What SQLite's quick check finds wrong in the file (every page read); empty when
         it is sound."""
         rows = self._db.execute("PRAGMA quick_check").fetchall()
-        return [] if rows == [("ok",)] else [row[0] for row in rows]
+        if rows == [("ok",)]:
+            return []
+        lines = (line.strip() for row in rows for line in row[0].splitlines())
+        return [line for line in lines if line and not line.startswith("***")]
 
     @property
     def schema_version(self) -> int:

@@ -485,26 +485,30 @@ def _repair(photos: list[Path], settings: Settings, *, quiet: bool, wait: bool) 
     with ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.repair(settings, photos, wait=wait, progress=progress)
     if report is None:
-        console.print("The catalog is sound: nothing to repair.")
+        if not quiet:
+            console.print("The catalog is sound: nothing to repair.")
         return
-    if report.set_aside is not None:
-        console.print(f"The damaged catalog is kept as {shown(report.set_aside)}.", markup=False)
     analysis = report.analysis
-    console.print(
-        f"Rebuilt the catalog from {', '.join(shown(f) for f in report.photo_folders)}: "
-        f"{len(analysis.photos):,} photos, faces looked for in {analysis.looked_for_faces:,}.",
-        markup=False,
-    )
-    if analysis.restored is not None:
-        people, faces = analysis.restored
-        console.print(f"{people} people put back as you left them ({count(faces, 'face')}).")
-    if analysis.faces_note:
+    if not quiet:
+        if report.set_aside is not None:
+            console.print(f"The damaged catalog is kept as {shown(report.set_aside)}.",
+                          markup=False)  # fmt: skip
         console.print(
-            f"{analysis.faces_note}; your decisions about people come back with the first "
-            "build that looks for faces.",
+            f"Rebuilt the catalog from {', '.join(shown(f) for f in report.photo_folders)}: "
+            f"{len(analysis.photos):,} photos, faces looked for in "
+            f"{analysis.looked_for_faces:,}.",
             markup=False,
         )
-    console.print("Run `memories build` to bring the memories up to date.")
+        if analysis.restored is not None:
+            people, faces = analysis.restored
+            console.print(f"{people} people put back as you left them ({count(faces, 'face')}).")
+        if analysis.faces_note:
+            console.print(f"{analysis.faces_note}; your decisions about people come back with "
+                          "the first build that looks for faces.", markup=False)  # fmt: skip
+        console.print("Run `memories build` to bring the memories up to date.")
+    # what the scan met: its warnings and the files skipped, quiet or not
+    print_scan_report(analysis.scan, overview(analysis.photos), settings, console=console,
+                      quiet=True)  # fmt: skip
     if analysis.scan.skipped:
         raise typer.Exit(ExitStatus.SKIPPED)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
-from statistics import median
 
 from PIL import ExifTags, Image
 
@@ -17,12 +16,15 @@ MP4_LOCATION_KEY = "com.apple.quicktime.location.ISO6709"
 
 
 def middle_of(points: Iterable[Point | None]) -> Point | None:
-    """The median latitude and longitude of the points known: one stray photo elsewhere
-    does not move it, unlike a mean. None when no point is known."""
-    known = [point for point in points if point is not None]
+    """The known point nearest, in all, to the others: always a place where a photo was
+    taken, among most of them (a year in Lyon and Kyoto is placed in Lyon or Kyoto, not
+    half-way, and one stray photo elsewhere does not move it). None when none is known."""
+    from memories.analyze.places import distance_km
+
+    known = sorted(point for point in points if point is not None)
     if not known:
         return None
-    return (median(lat for lat, _ in known), median(lon for _, lon in known))
+    return min(known, key=lambda point: sum(distance_km(point, other) for other in known))
 
 
 def gps_exif(point: Point) -> bytes:
