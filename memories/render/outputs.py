@@ -309,8 +309,11 @@ class _Renderer:
                        self._located(memory))  # fmt: skip
 
     def _located(self, memory: Memory) -> Any:
-        """The photos' places, in a fingerprint only when outputs carry them."""
-        return [photo.gps for photo in memory.photos] if self.settings.keep_location else None
+        """The photos' places and the memory's, in a fingerprint only when outputs carry
+        them."""
+        if not self.settings.keep_location:
+            return None
+        return [[photo.gps for photo in memory.photos], self._location(*memory.photos)]
 
 
 def memory_file_record(
