@@ -1,13 +1,14 @@
 """A whole `memories build` at scale: time per stage and peak memory, then the nightly re-run
 with nothing changed, then a run after 1% new photos.
 
-    python benchmarks/build.py [--photos 2000] [--workers N] [--no-video]
+    python benchmarks/build.py [--photos 2000] [--workers N] [--no-video] [--profile]
 
 Uses the library of benchmarks/library.py (generated once, cached). The first build sees
 99% of it; the third adds the last 1%. Each build runs in a child process, which reports
 its stages' wall times (from the build's own report) and the peak resident memory of the
-main process and of the largest worker. `--profile` writes a cProfile of the first build's
-main process to benchmarks/.cache/build.prof.
+main process and of its largest child (an analysis worker, or the ffmpeg encoder).
+`--profile` writes a cProfile of the first build's main process to
+benchmarks/.cache/build.prof.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def build(photos: Path, output: Path, args: argparse.Namespace, profile: str = "
 def report(runs: list[tuple[str, dict]]) -> None:
     stages = ["scan", "quality", "faces", "plan", "render"]
     print(f"{'run':30} {'wall s':>8} " + " ".join(f"{s:>8}" for s in stages)
-          + f" {'main MB':>8} {'worker MB':>9}")  # fmt: skip
+          + f" {'main MB':>8} {'child MB':>9}")  # fmt: skip
     for name, run in runs:
         times = " ".join(f"{run['stages'].get(stage, 0):8.1f}" for stage in stages)
         print(f"{name:30} {run['wall']:8.1f} {times} {run['rss_main_mb']:8.0f} "
