@@ -61,7 +61,12 @@ def read_decisions(path: Path) -> Decisions:
 def save_decisions(path: Path, catalog: Catalog, photo_folders: Iterable[Path] = ()) -> None:
     """Write the catalog's people decisions, and the photo folders ever built (these added).
     While a rebuilt catalog still owes the file's decisions, those are kept as they are."""
-    kept = read_decisions(path)
+    try:
+        kept = read_decisions(path)
+    except MemoriesError:
+        if catalog.restoring():
+            raise  # what it holds is still owed: never write over it
+        kept = Decisions()  # the catalog holds the same decisions: write them out afresh
     folders = sorted({*kept.photo_folders, *(folder.resolve() for folder in photo_folders)})
     if catalog.restoring():
         people = [_entry(decided.person, [_text(face) for face in decided.faces])

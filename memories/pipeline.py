@@ -191,7 +191,7 @@ def repair(
         if problem is None and not _restoring(library):
             return None
         decisions = read_decisions(library.decisions_path)
-        folders = list(photo_folders) or [f for f in decisions.photo_folders if f.is_dir()]
+        folders = list(photo_folders) or [f for f in decisions.photo_folders if f.exists()]
         if not folders:
             raise MemoriesError(
                 "no photo folders are known for this library: "

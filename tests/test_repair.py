@@ -152,3 +152,12 @@ def test_the_decisions_file_follows_each_change_and_forget_empties_it(album, con
     assert len(person["faces"]) == len(people(library)[0]["faces"])
     assert run("forget", "-l", library).exit_code == 0
     assert decided(library)["people"] == []
+
+
+def test_a_damaged_decisions_file_is_written_afresh_from_the_catalog(album, decided_library):
+    library, _ = decided_library
+    path = library / ".memories" / "decisions.json"
+    kept = decided(library)
+    path.write_text("{ not json")
+    assert run("build", album, "-l", library, *TODAY).exit_code == 0
+    assert decided(library)["people"] == kept["people"]
