@@ -66,7 +66,7 @@ def test_build_renders_every_memory_and_the_gallery(album, config, tmp_path):
                                      "video": "recap.mp4"}  # fmt: skip
         assert all((library / folder / name).stat().st_size > 0
                    for name in record["outputs"].values())  # fmt: skip
-        assert record["fingerprints"].keys() == {"still", "video"}
+        assert record["fingerprints"].keys() == {"inputs", "still", "video"}
     index = (library / "index.html").read_text()
     assert all(f'{folder}/index.html' in index for folder in folders)
     listed = json.loads(run("list", "-l", library, *TODAY, "--json").stdout)
@@ -86,6 +86,20 @@ def test_a_second_build_renders_nothing_and_a_lost_file_is_made_again(album, con
     collage.unlink()
     third = run("build", album, "-l", library, *TODAY)
     assert "0 new, 1 updated, 2 unchanged" in third.stdout and collage.is_file()
+
+
+def test_no_video_keeps_videos_when_only_how_stills_are_drawn_changes(album, config, tmp_path):
+    library = tmp_path / "Memories"
+    assert run("build", album, "-l", library, *TODAY).exit_code == 0
+    videos = {path: path.read_bytes() for path in library.glob("*/recap.mp4")}
+    assert videos
+    for change in (["--size", "512"], ["--keep-location"]):
+        assert run("build", album, "-l", library, *TODAY, "--no-video", *change).exit_code == 0
+        assert {path: path.read_bytes() for path in library.glob("*/recap.mp4")} == videos
+    (album / "IMG_2024_3.jpg").unlink()
+    assert run("build", album, "-l", library, *TODAY, "--no-video").exit_code == 0
+    afternoon = [path for path in videos if path.parent.name.startswith("2024-06-14")]
+    assert afternoon and not any(path.exists() for path in afternoon), "a changed memory's goes"
 
 
 def test_outputs_of_a_memory_that_is_gone_are_removed(album, config, tmp_path):

@@ -184,7 +184,12 @@ class _Renderer:
             (folder / name).is_file() for name in outputs.values()
         ):
             return "unchanged"
-        fingerprints: dict[str, str] = {}
+        inputs = _digest(_inputs(memory))
+        fingerprints: dict[str, str] = {"inputs": inputs}
+        if "inputs" in done:  # what the memory is made of, apart from how it is drawn
+            changed = done["inputs"] != inputs
+        else:  # a record from before "inputs" was kept: its stills tell
+            changed = done.get("still") != wanted["still"]
         if done.get("still") != wanted["still"] or not (folder / "collage.jpg").is_file():
             outputs.update(self._draw_stills(memory, folder))
         fingerprints["still"] = wanted["still"]
@@ -193,7 +198,7 @@ class _Renderer:
                 self._encode(memory, folder / "recap.mp4", music)
             outputs["video"] = "recap.mp4"
             fingerprints["video"] = wanted["video"]
-        elif done.get("video") and done.get("still") != wanted["still"]:
+        elif done.get("video") and changed:
             (folder / "recap.mp4").unlink(missing_ok=True)  # shows what the memory no longer is
             outputs.pop("video", None)
         elif "video" in done:
@@ -211,7 +216,7 @@ class _Renderer:
             fingerprints["restyle"] = done["restyle"]
         record = memory_file_record(memory, outputs, fingerprints, music)
         if self.settings.keep_location:
-            record["location"] = _point(middle_of(photo.gps for photo in memory.photos))
+            record["location"] = _point(self._location(*memory.photos))
         record["restyled"] = restyled
         save_json(record, folder / MEMORY_FILE)
         return "new" if previous is None else "updated"
