@@ -84,24 +84,27 @@ class CatalogDamaged(CatalogError):
 
 
 class LibraryUnwritable(MemoriesError):
-    """Something we write cannot be written: the library is read-only, not ours to write, or
-    its disk is full. Nothing half-written is left; finished work is kept."""
+    """A file cannot be written (or read) for want of space or permission: a full disk, a
+    read-only library, a file not ours. Nothing half-written is left; finished work is kept."""
 
 
-_WRITE_FAILURES = {
-    errno.ENOSPC: "free some space and run again; finished work is kept",
-    errno.EDQUOT: "free some space and run again; finished work is kept",
-    errno.EROFS: "the library folder must be writable (or pick another with --library)",
-    errno.EACCES: "the library folder must be writable (or pick another with --library)",
-    errno.EPERM: "the library folder must be writable (or pick another with --library)",
+_FULL = "free some space and run again; finished work is kept"
+_WRITABLE = "the library folder must be writable (or pick another with --library)"
+_DENIED = "the library folder must be writable, and what you give memories readable"
+_FAILURES = {  # errno: (what could not be done, what to do)
+    errno.ENOSPC: ("cannot write", _FULL),
+    errno.EDQUOT: ("cannot write", _FULL),
+    errno.EROFS: ("cannot write", _WRITABLE),
+    errno.EACCES: ("no permission for", _DENIED),  # a read (a music file) or a write
+    errno.EPERM: ("no permission for", _DENIED),
 }
 
 
 def unwritable(error: OSError) -> LibraryUnwritable | None:
-    """The one-line error for a write that failed for want of space or permission, or None
-    when `error` is something else."""
-    advice = _WRITE_FAILURES.get(error.errno or 0)
-    if advice is None:
+    """The one-line error for a file operation that failed for want of space or permission,
+    or None when `error` is something else."""
+    if (error.errno or 0) not in _FAILURES:
         return None
+    failed, advice = _FAILURES[error.errno or 0]
     where = f" {error.filename}" if error.filename else ""
-    return LibraryUnwritable(f"cannot write{where}: {error.strerror}; {advice}")
+    return LibraryUnwritable(f"{failed}{where}: {error.strerror}; {advice}")

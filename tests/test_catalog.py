@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -9,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from memories.catalog import SCHEMA_VERSION, Catalog
-from memories.errors import CatalogError
+from memories.catalog.store import catalog_failure
+from memories.errors import CatalogDamaged, CatalogError, LibraryUnwritable, unwritable
 from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
 
 
@@ -158,3 +161,31 @@ def test_faces_stored_by_a_run_killed_before_grouping_are_grouped_by_the_next(tm
         assert find_and_group_faces(catalog, photos, workers=1, progress=None) == 0
         assert not catalog.grouping_owed()
         assert {face.person for face in catalog.known_faces()} == {1}
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "words"),
+    [
+        (sqlite3.SQLITE_FULL, LibraryUnwritable, "the disk is full"),
+        (sqlite3.SQLITE_IOERR_WRITE, CatalogError, "cannot be used"),
+        (sqlite3.SQLITE_READONLY, LibraryUnwritable, "must be writable"),
+        (sqlite3.SQLITE_CANTOPEN, LibraryUnwritable, "must be writable"),
+        (sqlite3.SQLITE_CORRUPT, CatalogDamaged, "doctor --repair"),
+        (sqlite3.SQLITE_NOTADB, CatalogDamaged, "doctor --repair"),
+    ],
+)
+def test_each_sqlite_failure_is_told_as_what_to_do(tmp_path, code, kind, words):
+    error = sqlite3.OperationalError("what SQLite said")
+    error.sqlite_errorcode = code
+    explained = catalog_failure(error, tmp_path / ".memories" / "catalog.sqlite")
+    assert type(explained) is kind and words in str(explained)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(errno.ENOSPC, "cannot write /L/x.jpg: "), (errno.EROFS, "cannot write /L/x.jpg: "),
+     (errno.EACCES, "no permission for /L/x.jpg: "), (errno.EIO, None)],
+)  # fmt: skip
+def test_space_and_permission_failures_are_one_line_errors(code, words):
+    explained = unwritable(OSError(code, os.strerror(code), "/L/x.jpg"))
+    assert (explained is None) if words is None else words in str(explained)
