@@ -94,7 +94,7 @@ def largest_face(image: Image.Image, source: Path) -> np.ndarray | None:
     with tempfile.NamedTemporaryFile(suffix=".png") as file:
         image.save(file.name)
         stat = Path(file.name).stat()
-        photo = read_media(FileEntry(Path(file.name), stat.st_size, stat.st_mtime_ns))
+        photo = read_media(FileEntry(file.name, stat.st_size, stat.st_mtime_ns))
         assert isinstance(photo, Photo), f"{source}: {photo}"
         faces = find_faces(photo)
     return faces[0].encoding if faces else None

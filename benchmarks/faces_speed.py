@@ -158,7 +158,7 @@ def make_roll(folder: Path, count: int) -> tuple[list[Photo], list[str]]:
         if not path.exists():
             make_shot(kind, sources, rng).save(path, quality=90)
         stat = path.stat()
-        photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+        photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
         assert isinstance(photo, Photo), photo
         photos.append(photo)
     return photos, kinds
@@ -204,7 +204,9 @@ def background(rng: np.random.Generator) -> Image.Image:
     small = rng.integers(40, 220, size=(6, 8, 3), dtype=np.uint8)
     image = Image.fromarray(small).resize((width, height), Image.Resampling.BICUBIC)
     noise = rng.integers(0, 40, size=(height // 4, width // 4), dtype=np.uint8)
-    texture = Image.fromarray(noise).resize((width, height)).filter(ImageFilter.GaussianBlur(2))
+    # blurred before it is enlarged: the same soft grain, at a sixteenth of the cost
+    grain = Image.fromarray(noise).filter(ImageFilter.GaussianBlur(0.5))
+    texture = grain.resize((width, height), Image.Resampling.BILINEAR)
     return Image.blend(image, Image.merge("RGB", [texture] * 3), 0.15)
 
 

@@ -2,12 +2,13 @@
 
     python benchmarks/library.py [--photos 2000]
 
-Phone-sized (12 MP) JPEGs in DCIM/YEAR/MONTH folders, taken over ten years in events of a
-few to forty photos (a morning out, a party, a trip abroad), with EXIF dates and offsets, GPS
-on most (home, outings, trips far away), bursts of near-identical shots, faces on about
-three photos in four (portraits, couples, groups, distant groups of the package portraits:
-Grace Hopper from matplotlib, the astronaut from scikit-image), and a few HEIC photos and
-short videos. The same count always gives the same library; files already there are kept.
+Phone-sized (12 MP) JPEGs in DCIM/YEAR/MONTH folders, taken in events of a few to forty
+photos (a morning out, a party, a trip abroad; a few a month up to 2,000 photos, several a
+day over six years at 100,000), with EXIF dates and offsets, GPS on most (home, outings,
+trips far away), bursts of near-identical shots, faces on about three photos in four
+(portraits, couples, groups, distant groups of the package portraits: Grace Hopper from
+matplotlib, the astronaut from scikit-image), and a few HEIC photos and short videos. The
+same count always gives the same library; files already there are kept.
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ def plan_library(count: int, folder: Path) -> list[Shot]:
     kinds = [kind for kind, share, *_ in SHOTS for _ in range(round(share * 100))]
     shots: list[Shot] = []
     day = datetime(2015, 3, 1, 9, 0)
+    spread = min(1.0, 2000 / count)  # a larger library has more events in the same years
     while len(shots) < count:
-        day += timedelta(days=rng.choice([1, 2, 3, 5, 8, 13]))
+        day += timedelta(days=rng.choice([1, 2, 3, 5, 8, 13]) * spread)
         trip = rng.random() < 0.06
         days = rng.randint(3, 9) if trip else 1
         place = rng.choice(TRIPS) if trip else rng.choice([HOME, HOME, HOME, *OUTINGS])
@@ -105,7 +107,7 @@ def plan_library(count: int, folder: Path) -> list[Shot]:
                         if len(shots) < count:
                             when = moment + timedelta(seconds=step)
                             shots.append(_shot(folder, when, gps, kind, len(shots), rng, seed))
-        day += timedelta(days=days)
+        day += timedelta(days=days if trip else spread)
     return shots
 
 

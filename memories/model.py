@@ -37,11 +37,17 @@ class DateSource(StrEnum):
 class FileEntry:
     """A media file found on disk, before it is read."""
 
-    path: Path
+    path_text: str
+    """Its path as text. A nightly scan lists and compares every file of the library, and a
+    Path for each would cost several times the `stat` itself."""
     size: int
     mtime_ns: int
     sidecar: Path | None = None
     """A Google Takeout `photo.jpg.json` next to it, if there is one."""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.path_text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,7 +78,7 @@ def _read(path: Path, report: RestyleReport) -> Photo | None:
     except OSError as error:
         report.skipped.append(Skipped(path, f"cannot be read: {error.strerror or error}"))
         return None
-    photo = read_media(FileEntry(path.absolute(), stat.st_size, stat.st_mtime_ns))
+    photo = read_media(FileEntry(str(path.absolute()), stat.st_size, stat.st_mtime_ns))
     if isinstance(photo, Skipped):
         report.skipped.append(photo)
         return None

@@ -66,7 +66,7 @@ def test_build_renders_every_memory_and_the_gallery(album, config, tmp_path):
                                      "video": "recap.mp4"}  # fmt: skip
         assert all((library / folder / name).stat().st_size > 0
                    for name in record["outputs"].values())  # fmt: skip
-        assert record["fingerprints"].keys() == {"inputs", "still", "video"}
+        assert record["fingerprints"].keys() == {"inputs", "still", "video", "page"}
     index = (library / "index.html").read_text()
     assert all(f'{folder}/index.html' in index for folder in folders)
     listed = json.loads(run("list", "-l", library, *TODAY, "--json").stdout)
@@ -86,6 +86,26 @@ def test_a_second_build_renders_nothing_and_a_lost_file_is_made_again(album, con
     collage.unlink()
     third = run("build", album, "-l", library, *TODAY)
     assert "0 new, 1 updated, 2 unchanged" in third.stdout and collage.is_file()
+    page = collage.parent / "index.html"
+    page.unlink()
+    fourth = run("build", album, "-l", library, *TODAY)
+    assert "0 new, 1 updated, 2 unchanged" in fourth.stdout and page.is_file()
+
+
+def test_a_new_page_template_writes_the_pages_again_and_draws_nothing(
+    album, config, tmp_path, monkeypatch
+):
+    from memories.render import gallery
+
+    library = tmp_path / "Memories"
+    assert run("build", album, "-l", library, *TODAY, "-q").exit_code == 0
+    drawn = {path: path.stat().st_mtime_ns for path in library.glob("*/*.[jm]p[g4]")}
+    monkeypatch.setattr(gallery, "PAGE_VERSION", gallery.PAGE_VERSION + 1)
+    again = run("build", album, "-l", library, *TODAY)
+    assert "0 new, 3 updated, 0 unchanged" in again.stdout
+    assert drawn
+    assert {path: path.stat().st_mtime_ns for path in library.glob("*/*.[jm]p[g4]")} == drawn
+    assert "0 new, 0 updated, 3 unchanged" in run("build", album, "-l", library, *TODAY).stdout
 
 
 def test_no_video_keeps_videos_when_only_how_stills_are_drawn_changes(album, config, tmp_path):

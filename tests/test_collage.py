@@ -155,7 +155,7 @@ def memory_of(paths: list[Path]) -> tuple[Memory, dict[str, Photo]]:
     timeline = []
     for number, path in enumerate(paths):
         stat = path.stat()
-        photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+        photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
         assert isinstance(photo, Photo)
         photos[photo.content_hash] = photo
         timeline.append(

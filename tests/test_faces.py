@@ -17,7 +17,7 @@ from memories.scan.metadata import read_media
 
 def read(path) -> Photo:
     stat = path.stat()
-    photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+    photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
     assert isinstance(photo, Photo), photo
     return photo
 

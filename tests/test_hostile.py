@@ -229,7 +229,7 @@ def test_mutated_jpegs_through_every_analysis_raise_only_our_own_error(
     path = tmp_path_factory.mktemp("fuzz") / "mutant.jpg"
     path.write_bytes(bytes(data[: max(1, len(data) - cut % (len(data) // 2))]))
     stat = path.stat()
-    photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+    photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
     if isinstance(photo, Skipped):
         assert photo.reason
         return
@@ -249,7 +249,7 @@ def test_a_photo_two_pixels_wide_is_measured_as_without_detail(tmp_path):
     path = tmp_path / "sliver.jpg"
     path.write_bytes(jpeg(Image.new("RGB", (2, 300), "grey"), taken_at="2024:06:14 15:00:00"))
     stat = path.stat()
-    photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+    photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
     assert not isinstance(photo, Skipped)
     (quality,) = measure_many([photo])
     assert isinstance(quality, Quality) and quality.sharpness == 0.0

@@ -24,7 +24,7 @@ from memories.scan.metadata import read_media
 
 def read(path: Path, sidecar: Path | None = None) -> Photo | Skipped:
     stat = path.stat()
-    return read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns, sidecar))
+    return read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns, sidecar))
 
 
 def read_photo(path: Path, sidecar: Path | None = None) -> Photo:
@@ -352,7 +352,7 @@ def test_unreadable_file(make_photo, monkeypatch):
 
 
 def test_file_deleted_before_reading(photos_dir):
-    entry = FileEntry(photos_dir / "gone.jpg", 100, 0)
+    entry = FileEntry(str(photos_dir / "gone.jpg"), 100, 0)
     result = read_media(entry)
     assert isinstance(result, Skipped) and "disappeared" in result.reason
 

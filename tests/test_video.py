@@ -129,7 +129,7 @@ def write_tone(path: Path, seconds: float = 30.0, rate: int = 8000) -> Path:
 
 def catalogued(path: Path) -> Photo:
     stat = path.stat()
-    photo = read_media(FileEntry(path, stat.st_size, stat.st_mtime_ns))
+    photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
     assert isinstance(photo, Photo)
     return photo
 

@@ -12,7 +12,6 @@ import shlex
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -166,7 +165,7 @@ class Catalog(FaceTables):
             self._db.execute(
                 "INSERT OR REPLACE INTO files (path, size, mtime_ns, content_hash, error) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (os.fsencode(entry.path), entry.size, entry.mtime_ns, content_hash, error),
+                (os.fsencode(entry.path_text), entry.size, entry.mtime_ns, content_hash, error),
             )
 
     def remove_files(self, paths: Iterable[Path]) -> int:
@@ -192,15 +191,21 @@ class Catalog(FaceTables):
             f"JOIN photos USING (content_hash) WHERE {where} ORDER BY files.path",
             params,
         )
-        by_content: dict[str, Photo] = {}
+        # Paths are grouped first and each Photo made once: a library of 100,000 files
+        # reads here on every nightly run, many of them copies of the same content.
+        columns_of: dict[str, Sequence] = {}
+        paths_of: dict[str, list[bytes]] = {}
         for raw_path, *columns in rows:
-            path = _path(raw_path)
-            known = by_content.get(columns[0])
-            if known is None:
-                by_content[columns[0]] = _photo(path, columns)
+            paths = paths_of.get(columns[0])
+            if paths is None:
+                columns_of[columns[0]] = columns
+                paths_of[columns[0]] = [raw_path]
             else:
-                by_content[columns[0]] = replace(known, duplicates=(*known.duplicates, path))
-        return list(by_content.values())
+                paths.append(raw_path)
+        return [
+            _photo(_path(first), columns_of[content_hash], tuple(map(_path, copies)))
+            for content_hash, (first, *copies) in paths_of.items()
+        ]
 
     def skipped(self, roots: Sequence[Path] = ()) -> list[Skipped]:
         """Files that could not be used, with the reason, ordered by path."""
@@ -368,7 +373,7 @@ def _photo_row(photo: Photo) -> tuple:
     )
 
 
-def _photo(path: Path, columns: Sequence) -> Photo:
+def _photo(path: Path, columns: Sequence, duplicates: tuple[Path, ...] = ()) -> Photo:
     (content_hash, image_format, kind, width, height, orientation, taken_at, source,
      latitude, longitude, camera, duration) = columns  # fmt: skip
     return Photo(
@@ -384,4 +389,5 @@ def _photo(path: Path, columns: Sequence) -> Photo:
         gps=(latitude, longitude) if latitude is not None and longitude is not None else None,
         camera=camera,
         duration=duration,
+        duplicates=duplicates,
     )

@@ -3,6 +3,7 @@ that opens straight from disk with no server and nothing fetched from the networ
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -25,18 +26,43 @@ KIND_LABELS = {
 """Filter buttons follow this order; a kind not listed here still gets a button, after these."""
 
 
+PAGE = "index.html"
+PAGE_VERSION = 1
+"""Raised when `memory_page` writes something else for the same record and template, so that
+every memory's page is written again."""
+
+
 def write_gallery(root: Path, records: Sequence[Mapping[str, Any]]) -> Path:
     """Write root/index.html (every memory as a card) and root/<id>/index.html (one page per
     memory); return the index path."""
     for record in records:
+        _check_id(record["id"])  # all of them before anything is written
+    for record in records:
+        write_memory_page(root, record)
+    return write_index(root, records)
+
+
+def write_index(root: Path, records: Sequence[Mapping[str, Any]]) -> Path:
+    """Write root/index.html, every memory as a card, newest first; return its path."""
+    for record in records:
         _check_id(record["id"])
     by_id = sorted(records, key=lambda record: record["id"])
     newest_first = sorted(by_id, key=lambda record: record["end"], reverse=True)
-    for record in newest_first:
-        save_text(memory_page(record), root / record["id"] / "index.html")
-    index = root / "index.html"
+    index = root / PAGE
     save_text(index_page(newest_first), index)
     return index
+
+
+def write_memory_page(root: Path, record: Mapping[str, Any]) -> None:
+    """Write root/<id>/index.html, the memory's own page."""
+    _check_id(record["id"])
+    save_text(memory_page(record), root / record["id"] / PAGE)
+
+
+def page_fingerprint() -> tuple[int, str]:
+    """What a memory's page is made from besides its record: a change here means every page
+    must be written again (a re-run otherwise leaves the pages of unchanged memories alone)."""
+    return PAGE_VERSION, _template("memory.html").template
 
 
 def index_page(records: Sequence[Mapping[str, Any]]) -> str:
@@ -179,6 +205,7 @@ def _escape(value: object) -> str:
     return html.escape(text, quote=True)
 
 
+@functools.cache
 def _template(name: str) -> Template:
     return Template((files("memories") / "templates" / "gallery" / name).read_text("utf-8"))
 

@@ -18,6 +18,7 @@ from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import MemoriesError, UnreadablePhoto
 from memories.model import Memory, MemoryKind, Photo, ProgressCallback, Skipped, TimelinePhoto
 from memories.render.files import leftover_partials, save_jpeg, save_json, write_atomically
+from memories.render.gallery import PAGE, page_fingerprint, write_index, write_memory_page
 from memories.render.location import Point, middle_of
 
 if TYPE_CHECKING:
@@ -115,9 +116,7 @@ def render_memories(
     if progress:
         progress(RENDERING, len(chosen), len(chosen))
     report.removed = _remove_unplanned(root, {memory.id for memory in memories}, scope)
-    from memories.render.gallery import write_gallery
-
-    report.gallery = write_gallery(root, rendered_records(root))
+    report.gallery = write_index(root, rendered_records(root))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -155,6 +154,10 @@ class _Renderer:
             raise MemoriesError(f"aspect must be one of {', '.join(ASPECTS)}")
         self.frame_size = self.look.frame_size(settings.aspect)
         self.announce = announce
+        # parts of every memory's fingerprints, worked out once for the whole library
+        self.layouts_as_data = {name: asdict(each) for name, each in sorted(self.layouts.items())}
+        self.look_as_data = asdict(self.look)
+        self.page_with = _digest(page_fingerprint())
         self.style: Style | None = None
         self._restyler: Restyler | None = None
         if settings.restyle is not None:
@@ -169,7 +172,7 @@ class _Renderer:
 
         previous = _read_record(folder / MEMORY_FILE)
         music = pick_music(self.settings.music, memory.id) if with_video else None
-        wanted = {"still": self._still_fingerprint(memory)}
+        wanted = {"still": self._still_fingerprint(memory), "page": self.page_with}
         if with_video:
             wanted["video"] = self._video_fingerprint(memory, music)
         if self.style is not None:
@@ -181,7 +184,7 @@ class _Renderer:
         restyled = previous.get("restyled", []) if previous else []
         outputs = dict(previous.get("outputs", {})) if previous else {}
         if all(done.get(key) == value for key, value in wanted.items()) and all(
-            (folder / name).is_file() for name in outputs.values()
+            (folder / name).is_file() for name in (*outputs.values(), PAGE)
         ):
             return "unchanged"
         inputs = _digest(_inputs(memory))
@@ -193,6 +196,7 @@ class _Renderer:
         if done.get("still") != wanted["still"] or not (folder / "collage.jpg").is_file():
             outputs.update(self._draw_stills(memory, folder))
         fingerprints["still"] = wanted["still"]
+        fingerprints["page"] = wanted["page"]
         if with_video:
             if done.get("video") != wanted["video"] or not (folder / "recap.mp4").is_file():
                 self._encode(memory, folder / "recap.mp4", music)
@@ -219,6 +223,7 @@ class _Renderer:
             record["location"] = _point(self._location(*memory.photos))
         record["restyled"] = restyled
         save_json(record, folder / MEMORY_FILE)
+        write_memory_page(folder.parent, record)
         return "new" if previous is None else "updated"
 
     def _draw_stills(self, memory: Memory, folder: Path) -> dict[str, str]:
@@ -301,16 +306,15 @@ class _Renderer:
         return middle_of(photo.gps for photo in photos)
 
     def _still_fingerprint(self, memory: Memory) -> str:
-        layouts = {name: asdict(layout) for name, layout in sorted(self.layouts.items())}
-        return _digest(_inputs(memory), self.settings.long_edge, self.settings.layout, layouts,
-                       self._located(memory))  # fmt: skip
+        return _digest(_inputs(memory), self.settings.long_edge, self.settings.layout,
+                       self.layouts_as_data, self._located(memory))  # fmt: skip
 
     def _video_fingerprint(self, memory: Memory, music: Path | None) -> str:
         heard = None
         if music is not None:
             stat = music.stat()
             heard = [str(music), stat.st_size, stat.st_mtime_ns]
-        return _digest(_inputs(memory), self.settings.aspect, asdict(self.look), heard,
+        return _digest(_inputs(memory), self.settings.aspect, self.look_as_data, heard,
                        self._located(memory))  # fmt: skip
 
     def _located(self, memory: Memory) -> Any:
@@ -371,8 +375,10 @@ def _remove_unplanned(root: Path, planned: set[str], scope: RenderScope) -> list
     """Delete the folders of memories no longer planned (only folders we made)."""
     removed = []
     for path in sorted(root.glob(f"*/{MEMORY_FILE}")):
+        if path.parent.name in planned:
+            continue
         record = _read_record(path)
-        if record is None or record.get("id") != path.parent.name or path.parent.name in planned:
+        if record is None or record.get("id") != path.parent.name:
             continue
         if scope.covers(str(record.get("kind")), str(record.get("end"))):
             shutil.rmtree(path.parent)

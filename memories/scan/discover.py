@@ -57,14 +57,14 @@ def discover(
     entered, and a folder reached twice through symbolic links is walked once.
     """
     found = Discovery()
-    seen_paths: set[Path] = set()
+    seen_paths: set[str] = set()
     visited_folders: set[tuple[int, int]] = set()
     if exclude is not None and exclude.is_dir():
         visited_folders.add(_folder_id(exclude))
 
     def add(entry: FileEntry) -> None:
-        if entry.path not in seen_paths:
-            seen_paths.add(entry.path)
+        if entry.path_text not in seen_paths:
+            seen_paths.add(entry.path_text)
             found.files.append(entry)
             if on_found and len(found.files) % 500 == 0:
                 on_found(len(found.files))
@@ -74,12 +74,13 @@ def discover(
         if root.is_file():
             if root.suffix.lower() in MEDIA_EXTENSIONS:
                 stat = root.stat()
-                add(FileEntry(root, stat.st_size, stat.st_mtime_ns, _sidecar_for(root, None)))
+                sidecar = _sidecar_for(root, None)
+                add(FileEntry(str(root), stat.st_size, stat.st_mtime_ns, sidecar))
             continue
         if not root.is_dir():
             raise PhotosFolderMissing(f"{root} does not exist or is not a folder")
         _walk(root, visited_folders, add, found.skipped)
-    found.files.sort(key=lambda entry: entry.path)
+    found.files.sort(key=lambda entry: entry.path_text)
     if on_found:
         on_found(len(found.files))
     return found
@@ -91,7 +92,9 @@ def _walk(
     add: Callable[[FileEntry], None],
     skipped: list[Skipped],
 ) -> None:
-    pending = [root]
+    """Paths stay text here (`os.scandir`'s own): a Path per file would cost more than its
+    `stat`, and a library has 100,000 files."""
+    pending = [str(root)]
     while pending:
         folder = pending.pop()
         try:
@@ -102,34 +105,35 @@ def _walk(
             with os.scandir(folder) as listing:
                 entries = list(listing)
         except OSError as error:
-            skipped.append(Skipped(folder, f"folder cannot be read: {error.strerror or error}"))
+            reason = f"folder cannot be read: {error.strerror or error}"
+            skipped.append(Skipped(Path(folder), reason))
             continue
         sidecar_names = {entry.name for entry in entries if entry.name.endswith(".json")}
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            path = folder / entry.name
             try:
                 if entry.is_dir():
                     if entry.name not in IGNORED_FOLDERS:
-                        pending.append(path)
+                        pending.append(entry.path)
                     continue
                 if os.path.splitext(entry.name)[1].lower() not in MEDIA_EXTENSIONS:
                     continue
-                if entry.is_symlink() and not os.path.exists(path):
-                    skipped.append(Skipped(path, "broken symbolic link"))
+                if entry.is_symlink() and not os.path.exists(entry.path):
+                    skipped.append(Skipped(Path(entry.path), "broken symbolic link"))
                     continue
                 if not entry.is_file():
                     continue
                 stat = entry.stat()
             except OSError as error:
-                skipped.append(Skipped(path, f"cannot be read: {error.strerror or error}"))
+                reason = f"cannot be read: {error.strerror or error}"
+                skipped.append(Skipped(Path(entry.path), reason))
                 continue
-            sidecar = _sidecar_for(path, sidecar_names) if sidecar_names else None
-            add(FileEntry(path, stat.st_size, stat.st_mtime_ns, sidecar))
+            sidecar = _sidecar_for(Path(entry.path), sidecar_names) if sidecar_names else None
+            add(FileEntry(entry.path, stat.st_size, stat.st_mtime_ns, sidecar))
 
 
-def _folder_id(folder: Path) -> tuple[int, int]:
+def _folder_id(folder: Path | str) -> tuple[int, int]:
     stat = os.stat(folder)
     return (stat.st_dev, stat.st_ino)
 

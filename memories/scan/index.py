@@ -61,21 +61,21 @@ def scan_folders(
     if progress:
         progress(FINDING, report.found, report.found)
     last_seen = catalog.file_states(roots)
-    to_read = [e for e in found.files if not _unchanged(last_seen.get(str(e.path)), e)]
+    to_read = [e for e in found.files if not _unchanged(last_seen.get(e.path_text), e)]
     report.unchanged = report.found - len(to_read)
     known_contents = catalog.content_hashes() if to_read else set()
 
     batch: list[tuple[FileEntry, Photo | Skipped]] = []
     for done, (entry, result) in enumerate(map_in_batches(read_many, to_read, workers), start=1):
         batch.append((entry, result))
-        _tally(report, last_seen.get(str(entry.path)), result, known_contents)
+        _tally(report, last_seen.get(entry.path_text), result, known_contents)
         if len(batch) >= _COMMIT_EVERY:
             _commit(catalog, batch)
         if progress:
             progress(READING, done, len(to_read))
     _commit(catalog, batch)
 
-    gone = {Path(path) for path in set(last_seen) - {str(entry.path) for entry in found.files}}
+    gone = {Path(path) for path in set(last_seen) - {entry.path_text for entry in found.files}}
     gone -= _files_under_empty_roots(roots, gone, found.files, report.warnings)
     if gone:
         with catalog.transaction():
