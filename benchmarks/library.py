@@ -68,6 +68,8 @@ def main() -> None:
 def make_library(count: int, *, workers: int = 2) -> Path:
     """The library of `count` files (made where missing); returns its folder."""
     folder = CACHE / f"library-{count}"
+    for partial in folder.rglob("*.partial*"):  # left by a generation that was stopped
+        partial.unlink()
     shots = [shot for shot in plan_library(count, folder) if not shot.path.exists()]
     if shots:
         started = time.perf_counter()

@@ -43,6 +43,10 @@ class Settings:
     """Look for faces and group them into people; false never computes any face data."""
     video: bool = True
     """Make a recap video for each memory."""
+    videos_per_run: int = 10
+    """Recap videos made in one run at most, newest memories first; the others are made by
+    the next runs (a video takes about a minute on two cores: a whole library's first build
+    would otherwise take days)."""
     size: int = 2048
     """Long edge of collages, in pixels."""
     layout: str | None = None
@@ -172,6 +176,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "geocoder": _geocoder,
     "faces": _boolean,
     "video": _boolean,
+    "videos_per_run": _positive_int,
     "keep_location": _boolean,
     "size": _positive_int,
     "layout": _name,

@@ -122,6 +122,32 @@ def test_no_video_keeps_videos_when_only_how_stills_are_drawn_changes(album, con
     assert afternoon and not any(path.exists() for path in afternoon), "a changed memory's goes"
 
 
+def test_videos_per_run_makes_the_newest_first_and_the_next_runs_make_the_others(
+    album, config, tmp_path
+):
+    library = tmp_path / "Memories"
+
+    def videos() -> list[str]:
+        return sorted(path.parent.name for path in library.glob("*/recap.mp4"))
+
+    first = run("build", album, "-l", library, *TODAY, "--videos-per-run", "1")
+    assert first.exit_code == 0, first.output
+    assert "3 new" in first.stdout
+    assert "2 more recap videos are left for the next runs" in first.stdout
+    ends = {path.parent.name: json.loads(path.read_text())["end"]
+            for path in library.glob("*/memory.json")}  # fmt: skip
+    assert videos() == [max(ends, key=lambda memory: ends[memory])], "the newest first"
+    assert len(list(library.glob("*/collage.jpg"))) == 3, "every memory gets its stills now"
+    second = run("build", album, "-l", library, *TODAY, "--videos-per-run", "1")
+    assert "0 new, 1 updated, 2 unchanged" in second.stdout
+    assert "1 more recap video is left" in second.stdout and len(videos()) == 2
+    third = run("build", album, "-l", library, *TODAY)
+    assert "left for the next runs" not in third.stdout and len(videos()) == 3
+    for path in library.glob("*/memory.json"):
+        record = json.loads(path.read_text())
+        assert record["outputs"]["video"] == "recap.mp4" and "video" in record["fingerprints"]
+
+
 def test_outputs_of_a_memory_that_is_gone_are_removed(album, config, tmp_path):
     library = tmp_path / "Memories"
     assert run("build", album, "-l", library, *TODAY, "--no-video").exit_code == 0

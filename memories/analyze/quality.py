@@ -23,7 +23,11 @@ def measure_many(photos: Sequence[Photo]) -> list[Quality | UnreadablePhoto]:
 def measure(photo: Photo) -> Quality:
     if photo.kind is PhotoKind.VIDEO:
         raise ValueError("videos are not measured")
-    grey = decode_displayed(photo, "L", PREVIEW_EDGE)
+    return measure_preview(decode_displayed(photo, "L", PREVIEW_EDGE))
+
+
+def measure_preview(grey: Image.Image) -> Quality:
+    """The measurements of a photo's grey preview (`PREVIEW_EDGE` pixels long)."""
     pixels = np.asarray(grey, dtype=np.float32)
     edges = _laplacian(pixels)  # empty for a photo under 3 pixels across: no detail at all
     return Quality(

@@ -173,6 +173,12 @@ def build(
     ] = None,
     kind: KindOption = None,
     no_video: Annotated[bool, typer.Option("--no-video", help="Make no recap videos.")] = False,
+    videos_per_run: Annotated[
+        int | None,
+        typer.Option(min=1, help="Make at most this many recap videos in this run, newest "
+                     "memories first; the next runs make the others [default: 10].",
+                     show_default=False),
+    ] = None,
     no_faces: Annotated[
         bool, typer.Option("--no-faces", help="Do not look for faces (nor compute any face data).")
     ] = False,
@@ -232,8 +238,9 @@ def build(
     """
     settings = settings_from(
         library=library, workers=workers, geocoder=geocoder, faces=False if no_faces else None,
-        video=False if no_video else None, size=size, layout=layout, aspect=aspect, look=look,
-        music=music, keep_location=True if keep_location else None,
+        video=False if no_video else None, videos_per_run=videos_per_run, size=size,
+        layout=layout, aspect=aspect, look=look, music=music,
+        keep_location=True if keep_location else None,
     )  # fmt: skip
     _build_and_report(
         photos, settings, today=_day(today), kinds=_kinds(kind),

@@ -34,6 +34,13 @@ def print_render_report(
         + (f", {len(rendered.failed):,} failed." if rendered.failed else "."),
         markup=False,
     )
+    if rendered.videos_owed:
+        console.print(
+            f"{len(rendered.videos_owed):,} more recap "
+            f"{'video is' if len(rendered.videos_owed) == 1 else 'videos are'} left for the "
+            "next runs (see --videos-per-run).",
+            markup=False,
+        )
     console.print(
         "Time: " + ", ".join(f"{stage} {spent:.1f} s" for stage, spent in seconds.items()) + ".",
         markup=False,

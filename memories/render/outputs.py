@@ -44,6 +44,9 @@ class RenderSettings:
     music: Path | None = None
     video_limit: int | None = None
     """Make recap videos for only this many memories (the newest); None for all."""
+    videos_per_run: int | None = None
+    """Encode at most this many recap videos in this run; the other memories that want one
+    get theirs in later runs. None for no limit."""
     video_kinds: frozenset[MemoryKind] | None = None
     """Make recap videos only for memories of these kinds; None for all."""
     user_templates: Path | None = None
@@ -79,6 +82,8 @@ class RenderReport:
     removed: list[str] = field(default_factory=list)
     failed: list[Skipped] = field(default_factory=list)
     """Memories that could not be rendered (a photo gone since the scan), with the reason."""
+    videos_owed: list[str] = field(default_factory=list)
+    """Memories whose recap video waits for a later run (`videos_per_run` were made)."""
     gallery: Path | None = None
     seconds: float = 0.0
 
@@ -115,6 +120,7 @@ def render_memories(
         getattr(report, outcome).append(memory.id)
     if progress:
         progress(RENDERING, len(chosen), len(chosen))
+    report.videos_owed = renderer.videos_owed
     report.removed = _remove_unplanned(root, {memory.id for memory in memories}, scope)
     report.gallery = write_index(root, rendered_records(root))
     report.seconds = time.perf_counter() - started
@@ -154,6 +160,8 @@ class _Renderer:
             raise MemoriesError(f"aspect must be one of {', '.join(ASPECTS)}")
         self.frame_size = self.look.frame_size(settings.aspect)
         self.announce = announce
+        self.videos_left = settings.videos_per_run
+        self.videos_owed: list[str] = []
         # parts of every memory's fingerprints, worked out once for the whole library
         self.layouts_as_data = {name: asdict(each) for name, each in sorted(self.layouts.items())}
         self.look_as_data = asdict(self.look)
@@ -171,16 +179,20 @@ class _Renderer:
         from memories.render.video import pick_music
 
         previous = _read_record(folder / MEMORY_FILE)
+        done = previous.get("fingerprints", {}) if previous else {}
         music = pick_music(self.settings.music, memory.id) if with_video else None
         wanted = {"still": self._still_fingerprint(memory), "page": self.page_with}
         if with_video:
             wanted["video"] = self._video_fingerprint(memory, music)
+            if self._video_owed(folder, done, wanted["video"]):
+                self.videos_owed.append(memory.id)
+                with_video, music = False, None
+                del wanted["video"]
         if self.style is not None:
             wanted["restyle"] = _digest(
                 _inputs(memory), asdict(self.style), self.settings.restyle_model,
                 self.settings.restyle_photos, self._located(memory),
             )  # fmt: skip
-        done = previous.get("fingerprints", {}) if previous else {}
         restyled = previous.get("restyled", []) if previous else []
         outputs = dict(previous.get("outputs", {})) if previous else {}
         if all(done.get(key) == value for key, value in wanted.items()) and all(
@@ -200,6 +212,8 @@ class _Renderer:
         if with_video:
             if done.get("video") != wanted["video"] or not (folder / "recap.mp4").is_file():
                 self._encode(memory, folder / "recap.mp4", music)
+                if self.videos_left is not None:
+                    self.videos_left -= 1
             outputs["video"] = "recap.mp4"
             fingerprints["video"] = wanted["video"]
         elif done.get("video") and changed:
@@ -225,6 +239,14 @@ class _Renderer:
         save_json(record, folder / MEMORY_FILE)
         write_memory_page(folder.parent, record)
         return "new" if previous is None else "updated"
+
+    def _video_owed(self, folder: Path, done: Mapping[str, str], wanted: str) -> bool:
+        """Whether the memory's video must wait for a later run: it needs encoding, and this
+        run has made its share of videos. The memory keeps a video it has until then, unless
+        what it is made of changed."""
+        if self.videos_left is None or self.videos_left > 0:
+            return False
+        return done.get("video") != wanted or not (folder / "recap.mp4").is_file()
 
     def _draw_stills(self, memory: Memory, folder: Path) -> dict[str, str]:
         from memories.render.collage import draw_collage, draw_cover, plan_collage

@@ -1,0 +1,113 @@
+"""A first build's analysis of new photos (scan, quality, faces) against the same pipeline
+with naive choices: a full-size decode for each analysis, one process.
+
+    python benchmarks/analysis.py [--library 300] [--photos 16] [--workers N]
+
+Takes --photos photos spread over the library of benchmarks/library.py (12 MP JPEGs, faces
+on three in four), then, in one run:
+  - ours: `memories build` up to planning (render off), as a first build runs it, with
+    --workers processes; the stage times are the build's own;
+  - naive: one process reading each file's metadata the same way, then for each photo a
+    full-size decode to measure quality (reduced to the same 256-pixel preview afterwards)
+    and another full-size decode to find faces with face_recognition's defaults (HOG with
+    one upsampling, landmarks and an encoding per face).
+Prints photos per second for each stage and the speed-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from faces_speed import naive_faces
+from library import make_library
+
+from memories import pipeline
+from memories.analyze.faces import _models
+from memories.analyze.quality import PREVIEW_EDGE, measure_preview
+from memories.config import Settings
+from memories.model import FileEntry, Photo, PhotoKind, Quality
+from memories.scan.metadata import read_media
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--library", type=int, default=300)
+    parser.add_argument("--photos", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    library = make_library(args.library, workers=args.workers)
+    jpegs = sorted(library.rglob("*.jpg"))
+    sample = jpegs[:: max(1, len(jpegs) // args.photos)][: args.photos]
+    print(f"{len(sample)} photos of {len(jpegs)}; workers {args.workers}, "
+          f"cores {os.cpu_count()}\n")  # fmt: skip
+    _models()  # loaded before timing in both, as a long-running worker has them
+
+    with tempfile.TemporaryDirectory() as scratch:
+        photos_dir = Path(scratch) / "photos"
+        photos_dir.mkdir()
+        for number, path in enumerate(sample):
+            os.link(path, photos_dir / f"{number:04d}-{path.name}")
+        settings = Settings(library=Path(scratch) / "Memories", workers=args.workers,
+                            video=False)  # fmt: skip
+        report = pipeline.build([photos_dir], settings, today=date(2025, 12, 31), render=False)
+        ours = {stage: report.seconds[stage] for stage in ("scan", "quality", "faces")}
+        ours_faces = _face_count(settings)
+        naive, naive_faces_found = naive_pipeline(sorted(photos_dir.iterdir()))
+
+    count = len(sample)
+    print(f"{'stage':8} {'ours photos/s':>14} {'naive photos/s':>15} {'speed-up':>9}")
+    for stage in ("scan", "quality", "faces"):
+        print(f"{stage:8} {count / ours[stage]:14.2f} {count / naive[stage]:15.2f} "
+              f"{naive[stage] / ours[stage]:8.1f}x")  # fmt: skip
+    total_ours, total_naive = sum(ours.values()), sum(naive.values())
+    print(f"{'all':8} {count / total_ours:14.2f} {count / total_naive:15.2f} "
+          f"{total_naive / total_ours:8.1f}x")  # fmt: skip
+    print(f"\nfaces found: ours {ours_faces}, naive {naive_faces_found}")
+
+
+def naive_pipeline(paths: list[Path]) -> tuple[dict[str, float], int]:
+    """The same analyses, one process, a full-size decode for each."""
+    seconds = {"scan": 0.0, "quality": 0.0, "faces": 0.0}
+    faces = 0
+    for path in paths:
+        started = time.perf_counter()
+        stat = path.stat()
+        photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
+        scanned = time.perf_counter()
+        assert isinstance(photo, Photo) and photo.kind is PhotoKind.PHOTO
+        naive_quality(photo)
+        measured = time.perf_counter()
+        faces += len(naive_faces(photo))
+        seconds["scan"] += scanned - started
+        seconds["quality"] += measured - scanned
+        seconds["faces"] += time.perf_counter() - measured
+    return seconds, faces
+
+
+def naive_quality(photo: Photo) -> Quality:
+    """Our measurements, from a full-size decode reduced to the preview afterwards."""
+    grey = Image.open(photo.path).convert("L")
+    grey.thumbnail((PREVIEW_EDGE, PREVIEW_EDGE))
+    return measure_preview(grey)
+
+def _face_count(settings: Settings) -> int:
+    from memories.catalog import Catalog
+    from memories.library import LibraryFolder
+
+    with Catalog.open(LibraryFolder(settings.library).catalog_path) as catalog:
+        return catalog.face_count()
+
+if __name__ == "__main__":
+    main()
