@@ -210,7 +210,7 @@ class _Renderer:
         fingerprints["still"] = wanted["still"]
         fingerprints["page"] = wanted["page"]
         if with_video:
-            if done.get("video") != wanted["video"] or not (folder / "recap.mp4").is_file():
+            if _video_stale(folder, done, wanted["video"]):
                 self._encode(memory, folder / "recap.mp4", music)
                 if self.videos_left is not None:
                     self.videos_left -= 1
@@ -244,9 +244,7 @@ class _Renderer:
         """Whether the memory's video must wait for a later run: it needs encoding, and this
         run has made its share of videos. The memory keeps a video it has until then, unless
         what it is made of changed."""
-        if self.videos_left is None or self.videos_left > 0:
-            return False
-        return done.get("video") != wanted or not (folder / "recap.mp4").is_file()
+        return self.videos_left == 0 and _video_stale(folder, done, wanted)
 
     def _draw_stills(self, memory: Memory, folder: Path) -> dict[str, str]:
         from memories.render.collage import draw_collage, draw_cover, plan_collage
@@ -366,6 +364,11 @@ def memory_file_record(
     record["fingerprints"] = dict(fingerprints)
     record["made_by"] = "memories"
     return record
+
+
+def _video_stale(folder: Path, done: Mapping[str, str], wanted: str) -> bool:
+    """Whether the memory's recap must be encoded: made from other inputs, or missing."""
+    return done.get("video") != wanted or not (folder / "recap.mp4").is_file()
 
 
 def _inputs(memory: Memory) -> Any:
