@@ -35,7 +35,9 @@ from library import make_library
 from memories import pipeline
 from memories.analyze.faces import _models
 from memories.analyze.quality import PREVIEW_EDGE, measure_preview
+from memories.catalog import Catalog
 from memories.config import Settings
+from memories.library import LibraryFolder
 from memories.model import FileEntry, Photo, PhotoKind, Quality
 from memories.scan.metadata import read_media
 
@@ -103,9 +105,6 @@ def naive_quality(photo: Photo) -> Quality:
     return measure_preview(grey)
 
 def _face_count(settings: Settings) -> int:
-    from memories.catalog import Catalog
-    from memories.library import LibraryFolder
-
     with Catalog.open(LibraryFolder(settings.library).catalog_path) as catalog:
         return catalog.face_count()
 

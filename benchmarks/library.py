@@ -122,7 +122,7 @@ def make_file(shot: Shot) -> None:
         _write_video(shot, partial)
     else:
         image = _picture(shot)
-        exif = _exif(shot)
+        exif = exif_of(shot)
         if shot.path.suffix == ".heic":
             from pillow_heif import register_heif_opener
 
@@ -182,7 +182,7 @@ def _face_sources() -> list[tuple[Image.Image, float]]:
     return _SOURCES
 
 
-def _exif(shot: Shot) -> bytes:
+def exif_of(shot: Shot) -> bytes:
     exif = Image.Exif()
     exif[0x010F], exif[0x0110], exif[0x0112] = "Google", "Pixel 8", 1
     exif.get_ifd(0x8769)[0x9003] = shot.taken_at.strftime("%Y:%m:%d %H:%M:%S")

@@ -32,7 +32,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from library import CACHE, Shot, _exif, plan_library
+from library import CACHE, Shot, exif_of, plan_library
 
 SMALL_SIZE = (160, 120)
 
@@ -118,7 +118,7 @@ def make_small_file(shot: Shot) -> None:
     grain = rng.integers(0, 25, size=(height, width, 1), dtype=np.uint8)
     field = np.asarray(Image.fromarray(small).resize(SMALL_SIZE, Image.Resampling.BILINEAR))
     encoded = io.BytesIO()
-    Image.fromarray(field + grain).save(encoded, "JPEG", quality=85, exif=_exif(shot))
+    Image.fromarray(field + grain).save(encoded, "JPEG", quality=85, exif=exif_of(shot))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.write_bytes(encoded.getvalue())

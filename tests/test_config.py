@@ -40,6 +40,11 @@ def test_planning_settings(tmp_path):
     )
 
 
+def test_videos_per_run_comes_from_the_config_file_and_is_ten_by_default(tmp_path):
+    assert load_settings({}).videos_per_run == 10
+    assert load_settings(write_config(tmp_path, "videos_per_run = 3")).videos_per_run == 3
+
+
 def test_config_file_location_follows_xdg(tmp_path):
     assert config_file_path({"XDG_CONFIG_HOME": "/xdg"}) == Path("/xdg/memories/config.toml")
 
@@ -50,6 +55,7 @@ def test_config_file_location_follows_xdg(tmp_path):
         ("libary = '/typo'", "unknown setting 'libary'"),
         ("workers = 0", "workers: must be a whole number"),
         ("workers = 'many'", "workers: must be a whole number"),
+        ("videos_per_run = 0", "videos_per_run: must be a whole number"),
         ("home = 'Lyon'", 'home: must be "latitude,longitude"'),
         ("home = '95,10'", "home: '95,10' is not a place on Earth"),
         ("geocoder = 'google'", "geocoder: must be one of offline, nominatim"),

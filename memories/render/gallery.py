@@ -35,11 +35,10 @@ every memory's page is written again."""
 def write_gallery(root: Path, records: Sequence[Mapping[str, Any]]) -> Path:
     """Write root/index.html (every memory as a card) and root/<id>/index.html (one page per
     memory); return the index path."""
-    for record in records:
-        _check_id(record["id"])  # all of them before anything is written
+    index = write_index(root, records)  # checks every id before anything is written
     for record in records:
         write_memory_page(root, record)
-    return write_index(root, records)
+    return index
 
 
 def write_index(root: Path, records: Sequence[Mapping[str, Any]]) -> Path:

@@ -122,16 +122,19 @@ def render_memories(
         progress(RENDERING, len(chosen), len(chosen))
     report.videos_owed = renderer.videos_owed
     report.removed = _remove_unplanned(root, {memory.id for memory in memories}, scope)
-    report.gallery = write_index(root, rendered_records(root))
+    report.gallery = write_index(root, rendered_records(root, known=renderer.records))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def rendered_records(root: Path) -> list[dict[str, Any]]:
-    """The memory.json of every rendered memory under `root`."""
+def rendered_records(
+    root: Path, known: Mapping[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The memory.json of every rendered memory under `root`; those in `known` (by memory
+    id, just read or written) are not read again."""
     records = []
     for path in sorted(root.glob(f"*/{MEMORY_FILE}")):
-        record = _read_record(path)
+        record = (known or {}).get(path.parent.name) or _read_record(path)
         if record is not None:
             records.append(record)
     return records
@@ -162,6 +165,8 @@ class _Renderer:
         self.announce = announce
         self.videos_left = settings.videos_per_run
         self.videos_owed: list[str] = []
+        self.records: dict[str, dict[str, Any]] = {}
+        """The memory.json of each memory brought up to date, by id."""
         # parts of every memory's fingerprints, worked out once for the whole library
         self.layouts_as_data = {name: asdict(each) for name, each in sorted(self.layouts.items())}
         self.look_as_data = asdict(self.look)
@@ -195,9 +200,12 @@ class _Renderer:
             )  # fmt: skip
         restyled = previous.get("restyled", []) if previous else []
         outputs = dict(previous.get("outputs", {})) if previous else {}
-        if all(done.get(key) == value for key, value in wanted.items()) and all(
-            (folder / name).is_file() for name in (*outputs.values(), PAGE)
+        if (
+            previous is not None
+            and all(done.get(key) == value for key, value in wanted.items())
+            and all((folder / name).is_file() for name in (*outputs.values(), PAGE))
         ):
+            self.records[memory.id] = previous
             return "unchanged"
         inputs = _digest(_inputs(memory))
         fingerprints: dict[str, str] = {"inputs": inputs}
@@ -238,6 +246,7 @@ class _Renderer:
         record["restyled"] = restyled
         save_json(record, folder / MEMORY_FILE)
         write_memory_page(folder.parent, record)
+        self.records[memory.id] = record
         return "new" if previous is None else "updated"
 
     def _video_owed(self, folder: Path, done: Mapping[str, str], wanted: str) -> bool:
