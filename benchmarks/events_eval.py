@@ -150,7 +150,7 @@ def to_timeline(photos: list[Labelled]) -> tuple[list[TimelinePhoto], list[int]]
             (photo.local - timedelta(hours=photo.offset_hours)).replace(tzinfo=UTC).timestamp()
         )
         timeline.append(TimelinePhoto(
-            path=Path(f"/photos/{index}.jpg"), content_hash=str(index), kind=PhotoKind.PHOTO,
+            path_text=f"/photos/{index}.jpg", content_hash=str(index), kind=PhotoKind.PHOTO,
             local_time=photo.local, instant=instant, gps=photo.gps,
             place=next(names) if photo.gps else None, score=0.7, dhash=None, landscape=True,
         ))  # fmt: skip

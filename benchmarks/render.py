@@ -103,7 +103,7 @@ def memory_of(photos: list[Photo]) -> tuple[Memory, dict[str, Photo]]:
     for number, (photo, faces) in enumerate(found):
         boxes = tuple(("1", face.box) for face in faces) if isinstance(faces, list) else ()
         timeline.append(TimelinePhoto(
-            path=photo.path, content_hash=photo.content_hash, kind=PhotoKind.PHOTO,
+            path_text=photo.path_text, content_hash=photo.content_hash, kind=PhotoKind.PHOTO,
             local_time=start + timedelta(minutes=number), instant=1718359200.0 + 60 * number,
             gps=None, place=None, score=0.7, dhash=None, landscape=photo.width > photo.height,
             people=frozenset({"1"}) if boxes else frozenset(), faces=boxes,

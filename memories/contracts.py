@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def photo_record(photo: Photo) -> dict[str, Any]:
     """One entry of `memories scan --json`."""
     return {
-        "path": str(photo.path),
+        "path": photo.path_text,
         "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
         "taken_at_source": photo.taken_at_source.value if photo.taken_at_source else None,
         "gps": list(photo.gps) if photo.gps else None,
@@ -26,7 +26,7 @@ def photo_record(photo: Photo) -> dict[str, Any]:
         "format": photo.format,
         "duration": photo.duration,
         "content_hash": photo.content_hash,
-        "duplicates": [str(path) for path in photo.duplicates],
+        "duplicates": list(photo.duplicates),
         "error": None,
     }
 
@@ -56,8 +56,8 @@ def memory_record(memory: Memory, outputs: dict[str, str] | None = None) -> dict
         "end": memory.end.isoformat(),
         "place": memory.place,
         "people": list(memory.people),
-        "photos": [str(photo.path) for photo in memory.photos],
-        "cover": str(memory.cover.path),
+        "photos": [photo.path_text for photo in memory.photos],
+        "cover": memory.cover.path_text,
         "chapters": list(memory.chapters),
         "outputs": outputs or {},
     }
@@ -70,7 +70,7 @@ def event_record(event: Event) -> dict[str, Any]:
         "start": event.start.isoformat(),
         "end": event.end.isoformat(),
         "place": event.place,
-        "photos": [str(photo.path) for photo in event.photos],
+        "photos": [photo.path_text for photo in event.photos],
     }
 
 

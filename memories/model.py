@@ -54,7 +54,9 @@ class FileEntry:
 class Photo:
     """One photo or video: what its file says about itself. Identified by its content hash."""
 
-    path: Path
+    path_text: str
+    """Its path as text: the catalog hands out every photo of the library on each run, and a
+    Path for each would cost more than the rest of the record (see `path`)."""
     content_hash: str
     format: str
     kind: PhotoKind
@@ -70,8 +72,12 @@ class Photo:
     camera: str | None
     duration: float | None = None
     """Seconds, for videos."""
-    duplicates: tuple[Path, ...] = ()
-    """Other paths holding exactly the same file."""
+    duplicates: tuple[str, ...] = ()
+    """Other paths holding exactly the same file, as text."""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.path_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +162,8 @@ ProgressCallback = Callable[[str, int, int | None], None]
 class TimelinePhoto:
     """A photo as the planner sees it: when, where, how good, who."""
 
-    path: Path
+    path_text: str
+    """Its path as text, as in Photo."""
     content_hash: str
     kind: PhotoKind
     local_time: datetime
@@ -174,6 +181,10 @@ class TimelinePhoto:
     faces: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
     """(person id, [top, right, bottom, left]) of each of those people's faces, in full-size
     displayed pixels: for face-aware crops and camera moves."""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.path_text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -86,7 +87,8 @@ def each_or_unreadable(
 def _follow_parent(parent: int) -> None:
     """Leave Ctrl-C to the parent, and die with it: a worker that outlived a killed run
     would go on using the CPU and, having inherited its open files, keep the library
-    locked."""
+    locked. A worker collects its own cyclic garbage, whatever its parent chose."""
+    gc.enable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The parent's SIGTERM handler turns it into KeyboardInterrupt; a worker just ends.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

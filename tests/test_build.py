@@ -92,6 +92,33 @@ def test_a_second_build_renders_nothing_and_a_lost_file_is_made_again(album, con
     assert "0 new, 1 updated, 2 unchanged" in fourth.stdout and page.is_file()
 
 
+def test_places_are_named_once_and_the_next_runs_read_them_from_the_catalog(
+    make_photo, photos_dir, tmp_path, monkeypatch
+):
+    import gc
+    from datetime import date
+
+    from memories import pipeline
+    from memories.config import Settings
+
+    for n, point in enumerate([(45.7578, 4.8320), (35.0094, 135.6668), (30.0, -40.0)]):
+        make_photo(f"IMG_{n}.jpg", gps=point, taken_at=f"2024:06:1{n} 14:00:00")
+    settings = Settings(library=tmp_path / "Memories", workers=1, faces=False, video=False)
+    first = pipeline.build([photos_dir], settings, today=date(2025, 6, 14), render=False)
+    assert sorted(p.place.city if p.place else "-" for p in first.plan.timeline.photos) == [
+        "-", "Kyoto", "Lyon"]  # fmt: skip
+
+    def no_gazetteer(*args):
+        raise AssertionError("an unchanged library loaded the gazetteer")
+
+    monkeypatch.setattr(pipeline, "_gazetteer", no_gazetteer)
+    again = pipeline.build([photos_dir], settings, today=date(2025, 6, 14), render=False)
+    assert [p.place for p in again.plan.timeline.photos] == [
+        p.place for p in first.plan.timeline.photos
+    ]
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # the build put the collector back
+
+
 def test_a_new_page_template_writes_the_pages_again_and_draws_nothing(
     album, config, tmp_path, monkeypatch
 ):

@@ -18,7 +18,7 @@ from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
 
 def a_photo(path: Path, content_hash: str = "abc") -> Photo:
     return Photo(
-        path=path,
+        path_text=str(path),
         content_hash=content_hash,
         format="JPEG",
         kind=PhotoKind.PHOTO,
@@ -116,7 +116,7 @@ def test_a_catalog_from_schema_1_is_migrated_keeping_its_photos(tmp_path):
     old.commit()
     old.close()
     with Catalog.open(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 4
+        assert catalog.schema_version == SCHEMA_VERSION == 5
         assert [photo.path for photo in catalog.photos()] == [Path("/p/a.jpg")]
         assert [photo.content_hash for photo in catalog.unmeasured(catalog.photos())] == ["abc"]
         assert [p.content_hash for p in catalog.unscanned_for_faces(catalog.photos())] == ["abc"]
@@ -141,6 +141,23 @@ def test_reading_a_known_photo_again_keeps_what_analysis_learnt(tmp_path):
         assert catalog.qualities()["abc"] == Quality(100.0, 0.5, 0.0, 7)
         assert [known.content_hash for known in catalog.known_faces()] == ["abc"]
         assert catalog.unscanned_for_faces(catalog.photos()) == []
+
+
+def test_places_are_kept_by_namer_and_named_again_when_the_photo_is_read_again(tmp_path):
+    from memories.model import Place
+
+    photo, at_sea = a_photo(Path("/photos/a.jpg")), a_photo(Path("/photos/b.jpg"), "sea")
+    kyoto = Place("Kyoto", "Kyoto", "Japan", "JP", 35.02107, 135.75385)
+    with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
+        with catalog.transaction():
+            catalog.record([(FileEntry(str(photo.path), 10, 20), photo),
+                            (FileEntry(str(at_sea.path), 10, 20), at_sea)])  # fmt: skip
+            catalog.record_places("geonames", [("abc", kyoto), ("sea", None)])
+        assert catalog.places("geonames") == {"abc": kyoto, "sea": None}
+        assert catalog.places("nominatim") == {}
+        with catalog.transaction():  # the file changed: what it says now is named again
+            catalog.record([(FileEntry(str(photo.path), 11, 30), photo)])
+        assert catalog.places("geonames") == {"sea": None}
 
 
 def test_faces_stored_by_a_run_killed_before_grouping_are_grouped_by_the_next(tmp_path):

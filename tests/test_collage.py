@@ -160,7 +160,7 @@ def memory_of(paths: list[Path]) -> tuple[Memory, dict[str, Photo]]:
         photos[photo.content_hash] = photo
         timeline.append(
             TimelinePhoto(
-                path=path, content_hash=photo.content_hash, kind=PhotoKind.PHOTO,
+                path_text=str(path), content_hash=photo.content_hash, kind=PhotoKind.PHOTO,
                 local_time=datetime(2024, 6, 14, 12, number), instant=1718366400.0 + number * 60,
                 gps=None, place=None, score=0.8, dhash=None, landscape=photo.width > photo.height,
             )

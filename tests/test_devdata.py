@@ -5,6 +5,8 @@ Marked `devdata`; skipped when the folder is absent; deselect with `-m "not devd
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import DEVDATA, snapshot
 
@@ -29,7 +31,7 @@ def scanned(tmp_path_factory):
               pipeline.catalogued_photos(settings)}  # fmt: skip
     for photo in list(photos.values()):
         for duplicate in photo.duplicates:
-            photos[duplicate.relative_to(DEVDATA).as_posix()] = photo
+            photos[Path(duplicate).relative_to(DEVDATA).as_posix()] = photo
     skipped = {s.path.relative_to(DEVDATA).as_posix(): s.reason for s in report.skipped}
     return photos, skipped
 

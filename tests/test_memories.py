@@ -152,7 +152,7 @@ def test_choice_spreads_across_the_span_and_the_cover_shows_people():
 
 def test_screenshots_undated_and_hidden_people_never_reach_the_planner(tmp_path):
     def photo(name, kind=PhotoKind.PHOTO, source=DateSource.EXIF):
-        return Photo(path=tmp_path / name, content_hash=name, format="JPEG", kind=kind,
+        return Photo(path_text=str(tmp_path / name), content_hash=name, format="JPEG", kind=kind,
                      width=40, height=30, orientation=1, taken_at=datetime(2024, 5, 4, 12),
                      taken_at_source=source, gps=None, camera="x")  # fmt: skip
 

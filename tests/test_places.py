@@ -32,6 +32,18 @@ def test_the_middle_of_the_ocean_has_no_name():
     assert Gazetteer.offline().lookup([(30.0, -40.0)]) == [None]
 
 
+def test_distances_are_great_circle_distances():
+    from geopy.distance import great_circle
+
+    from memories.analyze.places import distance_km
+
+    pairs = [((45.764, 4.8357), (35.0116, 135.7681)), ((40.713, -74.006), (-33.857, 151.215)),
+             ((45.764, 4.8357), (45.7641, 4.8358)), ((0.0, 179.9), (0.0, -179.9))]  # fmt: skip
+    for a, b in pairs:
+        assert distance_km(a, b) == pytest.approx(great_circle(a, b).km, abs=1e-3)
+    assert distance_km((45.764, 4.8357), (45.764, 4.8357)) == 0
+
+
 def test_name_level_follows_the_spread():
     lyon, kyoto, osaka, tokyo, annecy = (
         place_at(point) for point in

@@ -82,7 +82,7 @@ def test_exact_duplicates_are_one_photo(make_photo, photos_dir, settings):
     photos = pipeline.catalogued_photos(settings)
     assert len(photos) == 1
     assert photos[0].path == original
-    assert photos[0].duplicates == (photos_dir / "copy of a.jpg",)
+    assert photos[0].duplicates == (str(photos_dir / "copy of a.jpg"),)
 
 
 def test_library_inside_the_photos_folder_is_not_scanned(make_photo, photos_dir):

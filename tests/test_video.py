@@ -143,7 +143,7 @@ def test_a_tiny_recap_encodes_as_h264_with_music_and_plays_back(make_photo, tmp_
     sources = [catalogued(path) for path in paths]
     timeline = [
         TimelinePhoto(
-            path=photo.path, content_hash=photo.content_hash,
+            path_text=photo.path_text, content_hash=photo.content_hash,
             kind=PhotoKind.VIDEO if photo.kind is PhotoKind.VIDEO else PhotoKind.PHOTO,
             local_time=datetime(2024, 6, 14, 12, n), instant=1718366400.0 + 60 * n, gps=None,
             place=None, score=0.7, dhash=None, landscape=photo.width > photo.height,

