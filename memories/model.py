@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,13 +34,12 @@ class DateSource(StrEnum):
     """The file's modification time: a guess, flagged as such."""
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    """A media file found on disk, before it is read."""
+class FileEntry(NamedTuple):
+    """A media file found on disk, before it is read. A nightly scan lists and compares
+    every file of the library, so this is a plain tuple (made several times faster than a
+    frozen dataclass) and its path is text (a Path would cost several times the `stat`)."""
 
     path_text: str
-    """Its path as text. A nightly scan lists and compares every file of the library, and a
-    Path for each would cost several times the `stat` itself."""
     size: int
     mtime_ns: int
     sidecar: Path | None = None
