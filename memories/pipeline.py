@@ -390,9 +390,7 @@ def _people(
 def _places(catalog: Catalog, photos: list[Photo], settings: Settings) -> dict[str, Place | None]:
     """The place of each located photo, by content hash: as named on an earlier run, else
     named now and kept (so that an unchanged library never loads the gazetteer)."""
-    from memories.analyze.places import OnlineGazetteer, offline_namer
-
-    namer = OnlineGazetteer.provider if settings.geocoder == "nominatim" else offline_namer()
+    namer = _namer(settings)
     named = catalog.places(namer)
     unnamed = [photo for photo in photos if photo.gps and photo.content_hash not in named]
     if unnamed:
@@ -402,6 +400,13 @@ def _places(catalog: Catalog, photos: list[Photo], settings: Settings) -> dict[s
             catalog.record_places(namer, fresh)
         named.update(fresh)
     return named
+
+
+def _namer(settings: Settings) -> str:
+    """Which namer's places the catalog keeps for these settings."""
+    from memories.analyze.places import OnlineGazetteer, offline_namer
+
+    return OnlineGazetteer.provider if settings.geocoder == "nominatim" else offline_namer()
 
 
 def _gazetteer(catalog: Catalog, settings: Settings) -> Namer:
@@ -415,10 +420,13 @@ def _gazetteer(catalog: Catalog, settings: Settings) -> Namer:
 def _home(settings: Settings, timeline: Timeline, catalog: Catalog) -> Place | None:
     from dataclasses import replace
 
-    from memories.analyze.places import infer_home
+    from memories.analyze.places import infer_home, remembered_place
 
     if settings.home:
-        [place] = _gazetteer(catalog, settings).lookup([settings.home])
+        place = remembered_place(
+            catalog, _namer(settings), settings.home,
+            lambda point: _gazetteer(catalog, settings).lookup([point])[0],
+        )  # fmt: skip
         if place is None:
             return None
         return replace(place, latitude=settings.home[0], longitude=settings.home[1])

@@ -92,7 +92,7 @@ def test_a_second_build_renders_nothing_and_a_lost_file_is_made_again(album, con
     assert "0 new, 1 updated, 2 unchanged" in fourth.stdout and page.is_file()
 
 
-def test_places_are_named_once_and_the_next_runs_read_them_from_the_catalog(
+def test_places_and_home_are_named_once_and_the_next_runs_read_them_from_the_catalog(
     make_photo, photos_dir, tmp_path, monkeypatch
 ):
     import gc
@@ -103,7 +103,8 @@ def test_places_are_named_once_and_the_next_runs_read_them_from_the_catalog(
 
     for n, point in enumerate([(45.7578, 4.8320), (35.0094, 135.6668), (30.0, -40.0)]):
         make_photo(f"IMG_{n}.jpg", gps=point, taken_at=f"2024:06:1{n} 14:00:00")
-    settings = Settings(library=tmp_path / "Memories", workers=1, faces=False, video=False)
+    settings = Settings(library=tmp_path / "Memories", workers=1, faces=False, video=False,
+                        home=(45.764, 4.8357))  # fmt: skip
     first = pipeline.build([photos_dir], settings, today=date(2025, 6, 14), render=False)
     assert sorted(p.place.city if p.place else "-" for p in first.plan.timeline.photos) == [
         "-", "Kyoto", "Lyon"]  # fmt: skip
@@ -116,6 +117,7 @@ def test_places_are_named_once_and_the_next_runs_read_them_from_the_catalog(
     assert [p.place for p in again.plan.timeline.photos] == [
         p.place for p in first.plan.timeline.photos
     ]
+    assert again.plan.home.city == "Lyon"
     assert gc.isenabled() and gc.get_freeze_count() == 0  # the build put the collector back
 
 

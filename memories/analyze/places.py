@@ -12,7 +12,7 @@ import gzip
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from datetime import date
 from functools import cache
@@ -187,14 +187,28 @@ class OnlineGazetteer:
         return [self._one((round(lat, 3), round(lon, 3))) for lat, lon in points]
 
     def _one(self, point: tuple[float, float]) -> Place | None:
-        cached = self._cache.cached_place(self.provider, point)
-        if cached is not None:
-            data = json.loads(cached)
-            return Place(**data) if data else None
+        return remembered_place(self._cache, self.provider, point, self._ask)
+
+    def _ask(self, point: tuple[float, float]) -> Place | None:
         location = self._reverse(point, language="en", zoom=10)
-        place = _place_from_address(getattr(location, "raw", {}).get("address", {}), point)
-        self._cache.cache_place(self.provider, point, json.dumps(asdict(place) if place else None))
-        return place
+        return _place_from_address(getattr(location, "raw", {}).get("address", {}), point)
+
+
+def remembered_place(
+    cache: PlaceCache,
+    namer: str,
+    point: tuple[float, float],
+    name: Callable[[tuple[float, float]], Place | None],
+) -> Place | None:
+    """The place `namer` gave `point` before, kept in the catalog; else `name` it now and
+    keep the answer."""
+    cached = cache.cached_place(namer, point)
+    if cached is not None:
+        data = json.loads(cached)
+        return Place(**data) if data else None
+    place = name(point)
+    cache.cache_place(namer, point, json.dumps(asdict(place) if place else None))
+    return place
 
 
 def _place_from_address(address: dict, point: tuple[float, float]) -> Place | None:
