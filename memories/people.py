@@ -25,6 +25,12 @@ from memories.model import Face, Person, Photo, ProgressCallback
 from memories.parallel import map_and_store
 
 FINDING_FACES = "Finding faces"
+STORE_EVERY = 20
+"""Photos whose faces are written to the catalog at once: a stopped run keeps them."""
+GROUP_EVERY = 1000
+"""A long run groups its new faces this many at a time, as nightly runs do: grouping
+compares the faces not yet grouped with one another, a matrix that grows with their square
+(a first build of 100,000 photos finds a quarter of a million faces)."""
 SHEET_LIMIT = 160
 """The most faces one contact sheet shows: the most typical half and the least typical half."""
 
@@ -48,13 +54,19 @@ def find_and_group_faces(
     from memories.analyze.faces import find_faces_many
 
     todo = catalog.unscanned_for_faces(photos)
+    ungrouped = 0
 
     def store(batch: list[tuple[Photo, list[Face] | UnreadablePhoto]]) -> None:
+        nonlocal ungrouped
         with catalog.transaction():
             catalog.record_faces(batch)
+        ungrouped += sum(len(found) for _, found in batch if isinstance(found, list))
+        if ungrouped >= GROUP_EVERY:
+            group_faces(catalog)
+            ungrouped = 0
 
     # A photo takes a second or more: small batches, and workers from two photos on.
-    map_and_store(find_faces_many, todo, workers, store, every=20, stage=FINDING_FACES,
+    map_and_store(find_faces_many, todo, workers, store, every=STORE_EVERY, stage=FINDING_FACES,
                   progress=progress, batch_size=2, parallel_from=2)  # fmt: skip
     if todo or catalog.grouping_owed():
         group_faces(catalog)

@@ -115,6 +115,27 @@ def test_names_survive_new_photos_and_moves_and_named_people_get_memories(tmp_pa
     assert [memory["people"] for memory in person_memories] == [["Grace Hopper"]]
 
 
+def test_a_long_run_groups_faces_as_it_finds_them_into_the_same_people(
+    built, tmp_path, monkeypatch
+):
+    from memories import people
+
+    groupings, group_faces = [], people.group_faces
+
+    def counted(catalog, **options):
+        groupings.append(catalog)
+        return group_faces(catalog, **options)
+
+    monkeypatch.setattr(people, "STORE_EVERY", 2)
+    monkeypatch.setattr(people, "GROUP_EVERY", 2)
+    monkeypatch.setattr(people, "group_faces", counted)
+    album, library = built[0], tmp_path / "Memories"
+    build(album, library)
+    assert len(groupings) >= 3  # every few faces, then the last ones
+    faces_of = lambda library: sorted(len(person["faces"]) for person in people_of(library))  # noqa: E731
+    assert faces_of(library) == faces_of(built[1]) == [4, 5]
+
+
 def test_hidden_people_and_their_photos_leave_every_memory(library):
     eileen = person_with(people_of(library), 4)
     hidden_photos = {face["photo"] for face in eileen["faces"]}

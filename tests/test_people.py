@@ -69,6 +69,40 @@ def test_fixed_faces_stay_with_their_label_and_apart_from_other_labels(counts, d
                 assert (labels[i] == labels[j]) == (left == right)
 
 
+def average_linkage_of_every_face(encodings, fixed) -> np.ndarray:
+    """The clustering `cluster` must give, the plain way: average linkage over the matrix of
+    every face, a person's faces 0 apart and different people's far apart."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import cdist, squareform
+
+    if len(encodings) < 2:
+        return np.arange(len(encodings))
+    distances = cdist(encodings, encodings)
+    for i, left in enumerate(fixed):
+        for j, right in enumerate(fixed):
+            if left is not None and right is not None:
+                distances[i, j] = 0.0 if left == right else 1e9
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="average")
+    return fcluster(tree, t=np.nextafter(CLUSTER_DISTANCE, 0), criterion="distance")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.integers(1, 12), min_size=1, max_size=4),
+    spread=st.floats(0.2, 0.9),
+    data=st.data(),
+)
+def test_people_weigh_as_many_faces_as_they_have(counts, spread, data):
+    """Each person is one node as heavy as its faces; the partition is the same as average
+    linkage over every face."""
+    encodings = people_like(counts, seed=sum(counts), spread=spread)
+    fixed = data.draw(st.lists(st.sampled_from([None, None, 1, 2]), min_size=len(encodings),
+                               max_size=len(encodings)))  # fmt: skip
+    ours, plain = cluster(encodings, fixed), average_linkage_of_every_face(encodings, fixed)
+    assert len(set(zip(ours, plain, strict=True))) == len(set(ours)) == len(set(plain))
+
+
 def test_new_faces_join_the_person_they_match_and_form_new_people():
     encodings = people_like([4, 3, 3])
     people = [7, 7, 7, None, 9, 9, None, None, None, None]

@@ -50,7 +50,6 @@ def cluster(
     """A cluster label per face. Faces with the same `fixed` label end up together, faces with
     different ones apart, and free faces (None) join a cluster while the average distance
     between the two clusters' faces stays under `distance`."""
-    from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -68,24 +67,79 @@ def cluster(
         if len(piece) < 2:
             continue
         if all(fixed[index] is not None for index in piece):
-            # One fixed group that no free face came near: nothing to decide (and a big
-            # person's distance matrix is not worth building on every run).
+            # One fixed group that no free face came near: nothing to decide.
             labels[piece] = next_label
             next_label += 1
             continue
-        dissimilarity = _pairwise(encodings[piece])
-        piece_fixed = np.array([-1 if fixed[i] is None else fixed[i] for i in piece])
-        both_fixed = (piece_fixed[:, None] >= 0) & (piece_fixed[None, :] >= 0)
-        same = piece_fixed[:, None] == piece_fixed[None, :]
-        dissimilarity[both_fixed & same] = 0.0
-        dissimilarity[both_fixed & ~same] = _APART
-        np.fill_diagonal(dissimilarity, 0.0)
-        tree = linkage(_condensed(dissimilarity), method="average")
-        # The cut sits just under `distance` so that a pair exactly at the cap stays apart.
-        flat = fcluster(tree, t=np.nextafter(distance, 0), criterion="distance")
-        labels[piece] = flat + next_label
+        nodes, distances, weights = _nodes_of(piece, encodings, fixed)
+        flat = _average_linkage(distances, weights, distance)
+        for members, label in zip(nodes, flat, strict=True):
+            labels[members] = next_label + label
         next_label += int(flat.max()) + 1
     return labels
+
+
+def _nodes_of(
+    piece: np.ndarray, encodings: np.ndarray, fixed: Sequence[int | None]
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """The piece as nodes to cluster: each fixed group as one node, as heavy as its faces
+    (average linkage would join its faces first anyway, at distance 0), then each free
+    face. Returns the faces of each node, the average distances between the nodes' faces,
+    and the weights. The matrix grows with the new faces, not with the people they may join:
+    a run that brings ten photos of someone with 20,000 faces compares 10 faces with one."""
+    from scipy.spatial.distance import cdist
+
+    by_label: dict[int, list[int]] = defaultdict(list)
+    free: list[int] = []
+    for index in piece:
+        label = fixed[index]
+        if label is None:
+            free.append(int(index))
+        else:
+            by_label[label].append(int(index))
+    groups = [np.array(members) for members in by_label.values()]
+    free_faces = encodings[free]
+    size = len(groups) + len(free)
+    distances = np.full((size, size), _APART)
+    distances[len(groups) :, len(groups) :] = cdist(free_faces, free_faces)
+    for index, members in enumerate(groups):
+        mean = np.zeros(len(free))
+        for start in range(0, len(members), _BLOCK):  # a big person, a block at a time
+            mean += cdist(free_faces, encodings[members[start : start + _BLOCK]]).sum(axis=1)
+        distances[index, len(groups) :] = distances[len(groups) :, index] = mean / len(members)
+    weights = np.array([len(members) for members in groups] + [1] * len(free), dtype=float)
+    nodes = groups + [np.array([index]) for index in free]
+    return nodes, distances, weights
+
+
+def _average_linkage(distances: np.ndarray, weights: np.ndarray, cap: float) -> np.ndarray:
+    """Flat clusters (labels from 0) of weighted average linkage (UPGMA): the two closest
+    clusters are joined, their distance to any other being the weighted mean of theirs,
+    while the closest pair is nearer than `cap`."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if np.all(weights == 1):  # faces only: SciPy's linkage gives the same, much faster
+        tree = linkage(_condensed(distances), method="average")
+        # The cut sits just under `cap` so that a pair exactly at the cap stays apart.
+        return fcluster(tree, t=np.nextafter(cap, 0), criterion="distance") - 1
+    size = len(distances)
+    distances = distances.copy()
+    np.fill_diagonal(distances, np.inf)
+    weights = weights.copy()
+    root = np.arange(size)
+    while size > 1:
+        nearest = int(np.argmin(distances))
+        first, second = divmod(nearest, size)
+        if distances[first, second] >= cap:
+            break
+        joined = distances[first] * weights[first] + distances[second] * weights[second]
+        joined /= weights[first] + weights[second]
+        distances[first, :] = distances[:, first] = joined
+        distances[second, :] = distances[:, second] = np.inf
+        distances[first, first] = np.inf
+        weights[first] += weights[second]
+        root[root == second] = first
+    return np.unique(root, return_inverse=True)[1]
 
 
 def regroup(
