@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import signal
 import sys
@@ -44,6 +45,9 @@ def map_in_batches(
     try:
         for batch, results in zip(batches, pool.map(function, batches), strict=True):
             yield from zip(batch, results, strict=True)
+    except BaseException:  # Ctrl-C, or the caller stopped: what is in flight is not wanted
+        _stop_workers()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -82,6 +86,13 @@ def each_or_unreadable(
         except UnreadablePhoto as error:
             results.append(error)
     return results
+
+
+def _stop_workers() -> None:
+    """End the worker processes now rather than after their batches (seconds each): a
+    stopped run keeps only what it stored."""
+    for worker in multiprocessing.active_children():
+        worker.terminate()
 
 
 def _follow_parent(parent: int) -> None:
