@@ -50,9 +50,10 @@ class FileEntry(NamedTuple):
         return Path(self.path_text)
 
 
-@dataclass(frozen=True, slots=True)
-class Photo:
-    """One photo or video: what its file says about itself. Identified by its content hash."""
+class Photo(NamedTuple):
+    """One photo or video: what its file says about itself. Identified by its content hash.
+    A plain tuple, as FileEntry: every run makes one for each photo of the library (a
+    frozen dataclass would take five times as long to make)."""
 
     path_text: str
     """Its path as text: the catalog hands out every photo of the library on each run, and a
@@ -158,9 +159,8 @@ ProgressCallback = Callable[[str, int, int | None], None]
 # Planning --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TimelinePhoto:
-    """A photo as the planner sees it: when, where, how good, who."""
+class TimelinePhoto(NamedTuple):
+    """A photo as the planner sees it: when, where, how good, who. A plain tuple, as Photo."""
 
     path_text: str
     """Its path as text, as in Photo."""

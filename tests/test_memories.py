@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date, datetime
 
 from timelines import ANNECY, KYOTO, LYON, OSAKA, TOKYO, every, moment
@@ -97,7 +96,7 @@ def test_the_current_year_is_reviewed_only_in_december():
     photos = [
         moment(f"2025-{month:02d}-10 12:00", gps=LYON) for month in range(1, 7) for _ in range(2)
     ]
-    photos = [replace(photo, content_hash=f"{index}") for index, photo in enumerate(photos)]
+    photos = [photo._replace(content_hash=f"{index}") for index, photo in enumerate(photos)]
     assert by_kind(plan(photos, today=date(2025, 6, 14)), MemoryKind.YEAR) == []
     assert by_kind(plan(photos, today=date(2025, 12, 1)), MemoryKind.YEAR) != []
 
@@ -143,7 +142,7 @@ def test_bursts_collapse_to_their_best_shot_and_blurred_shots_stay_out():
 
 def test_choice_spreads_across_the_span_and_the_cover_shows_people():
     photos = every("2024-05-04 08:00", 60, 10, gps=LYON, score=0.7)
-    photos[5] = replace(photos[5], score=0.9, people=frozenset({"p1"}))
+    photos[5] = photos[5]._replace(score=0.9, people=frozenset({"p1"}))
     [memory] = plan(photos, kinds={MemoryKind.EVENT}, max_photos=6)
     hours = [photo.local_time.hour for photo in memory.photos]
     assert len(memory.photos) == 6 and hours[0] <= 9 and hours[-1] >= 15

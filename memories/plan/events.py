@@ -12,7 +12,7 @@ import math
 import statistics
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 
 from memories.analyze.places import distance_km, name_for
@@ -170,6 +170,6 @@ def _with_inherited_places(run: Sequence[TimelinePhoto], rules: EventRules) -> l
             around = located[max(0, after - 1) : after + 1]
             nearest = min(around, key=lambda other: abs(other.instant - photo.instant))
             if abs(nearest.instant - photo.instant) <= rules.inherit_place_within_s:
-                photo = replace(photo, place=nearest.place)
+                photo = photo._replace(place=nearest.place)
         result.append(photo)
     return result
