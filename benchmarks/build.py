@@ -25,7 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from library import CACHE, make_library
 
-CHILD = """
+PEAK = """
+def peak_mb():
+    # This process's own peak resident memory: ru_maxrss would count the parent's too,
+    # from before exec.
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+"""
+
+CHILD = PEAK + """
 import json, resource, sys, time
 from datetime import date
 from pathlib import Path
@@ -49,7 +57,7 @@ peak = lambda who: resource.getrusage(who).ru_maxrss / 1024
 print(json.dumps({
     "wall": wall, "stages": report.seconds, "photos": len(report.photos),
     "new": report.scan.new, "memories": len(report.plan.memories) if report.plan else 0,
-    "rss_main_mb": peak(resource.RUSAGE_SELF), "rss_worker_mb": peak(resource.RUSAGE_CHILDREN),
+    "rss_main_mb": peak_mb(), "rss_worker_mb": peak(resource.RUSAGE_CHILDREN),
 }))
 """
 

@@ -36,8 +36,16 @@ from library import CACHE, Shot, exif_of, plan_library
 
 SMALL_SIZE = (160, 120)
 
-CHILD = """
-import json, resource, sys, time
+PEAK = """
+def peak_mb():
+    # This process's own peak resident memory: ru_maxrss would count the parent's too,
+    # from before exec.
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+"""
+
+CHILD = PEAK + """
+import json, sys, time
 from datetime import date
 from pathlib import Path
 from memories import pipeline
@@ -51,12 +59,12 @@ print(json.dumps({
     "wall": time.perf_counter() - started, "stages": report.seconds,
     "photos": len(report.photos), "read": report.scan.new + report.scan.changed,
     "memories": len(report.plan.memories) if report.plan else 0,
-    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_mb": peak_mb(),
 }))
 """
 
-FLOOR = """
-import json, os, resource, sys, time
+FLOOR = PEAK + """
+import json, os, sys, time
 started = time.perf_counter()
 files, pending = 0, [sys.argv[1]]
 while pending:
@@ -68,7 +76,7 @@ while pending:
                 entry.stat()
                 files += 1
 print(json.dumps({"wall": time.perf_counter() - started, "files": files,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": peak_mb()}))
 """
 
 
