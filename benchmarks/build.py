@@ -23,15 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from library import CACHE, make_library
-
-PEAK = """
-def peak_mb():
-    # This process's own peak resident memory: ru_maxrss would count the parent's too,
-    # from before exec.
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
-"""
+from library import CACHE, PEAK, make_library
 
 CHILD = PEAK + """
 import json, resource, sys, time

@@ -34,6 +34,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from faces_speed import SHOTS, make_shot
 
 CACHE = Path(__file__).resolve().parent / ".cache"
+PEAK = """
+def peak_mb():
+    # This process's own peak resident memory: ru_maxrss would count the parent's too,
+    # from before exec.
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+"""
+"""Code for a benchmark's child process (`python -c`), giving it `peak_mb()`."""
 HOME = (45.764, 4.8357)  # Lyon
 OUTINGS = [(45.899, 6.129), (45.188, 5.724), (46.204, 6.143)]  # Annecy, Grenoble, Geneva
 TRIPS = [(35.011, 135.768), (41.390, 2.154), (40.713, -74.006), (-33.857, 151.215)]

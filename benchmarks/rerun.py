@@ -32,17 +32,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from library import CACHE, Shot, exif_of, plan_library
+from library import CACHE, PEAK, Shot, exif_of, plan_library
 
 SMALL_SIZE = (160, 120)
-
-PEAK = """
-def peak_mb():
-    # This process's own peak resident memory: ru_maxrss would count the parent's too,
-    # from before exec.
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
-"""
 
 CHILD = PEAK + """
 import json, sys, time

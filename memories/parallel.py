@@ -39,6 +39,7 @@ def map_in_batches(
         for batch in batches:
             yield from zip(batch, function(batch), strict=True)
         return
+    others = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=_follow_parent, initargs=(os.getpid(),)
     )
@@ -46,7 +47,7 @@ def map_in_batches(
         for batch, results in zip(batches, pool.map(function, batches), strict=True):
             yield from zip(batch, results, strict=True)
     except BaseException:  # Ctrl-C, or the caller stopped: what is in flight is not wanted
-        _stop_workers()
+        _stop_workers(others)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -88,10 +89,11 @@ def each_or_unreadable(
     return results
 
 
-def _stop_workers() -> None:
-    """End the worker processes now rather than after their batches (seconds each): a
-    stopped run keeps only what it stored."""
-    for worker in multiprocessing.active_children():
+def _stop_workers(others: set[multiprocessing.process.BaseProcess]) -> None:
+    """End the pool's worker processes (the children that are not among `others`) now
+    rather than after their batches (seconds each): a stopped run keeps only what it
+    stored."""
+    for worker in set(multiprocessing.active_children()) - others:
         worker.terminate()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -32,3 +33,16 @@ def test_stopping_ends_the_workers_without_finishing_their_batches(tmp_path):
     ctrl_c.cancel()
     assert not multiprocessing.active_children()
     assert [mark for mark in marks if mark.exists()] == []
+
+
+def collector_on(items: list[int]) -> list[bool]:
+    return [gc.isenabled() for _ in items]
+
+
+def test_workers_collect_garbage_while_their_parent_holds_the_collector_back():
+    gc.disable()  # as a build does while it plans
+    try:
+        results = list(map_in_batches(collector_on, list(range(4)), workers=2, parallel_from=2))
+    finally:
+        gc.enable()
+    assert [enabled for _, enabled in results] == [True] * 4

@@ -127,7 +127,7 @@ def _average_linkage(distances: np.ndarray, weights: np.ndarray, cap: float) -> 
     np.fill_diagonal(distances, np.inf)
     weights = weights.copy()
     root = np.arange(size)
-    while size > 1:
+    while True:  # ends once the closest pair left is at the cap (or everything is joined: inf)
         nearest = int(np.argmin(distances))
         first, second = divmod(nearest, size)
         if distances[first, second] >= cap:
