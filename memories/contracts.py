@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from memories.model import Event, Memory, Photo, Skipped
@@ -11,12 +12,17 @@ if TYPE_CHECKING:
     from memories.catalog import FaceOnPhoto, PersonSummary
 
 
-def photo_record(photo: Photo) -> dict[str, Any]:
-    """One entry of `memories scan --json`."""
+def photo_record(photo: Photo, companion_path: str | None = None) -> dict[str, Any]:
+    """One entry of `memories scan --json`; `companion_path` is the path of the photo this
+    file belongs to (`photo.companion_of` names it by content hash)."""
+    taken_at = photo.taken_at
+    motion = photo.motion
     return {
         "path": photo.path_text,
-        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "taken_at": taken_at.isoformat() if taken_at else None,
+        "taken_at_utc": _utc(taken_at),
         "taken_at_source": photo.taken_at_source.value if photo.taken_at_source else None,
+        "zone_source": photo.zone_source.value if photo.zone_source else None,
         "gps": list(photo.gps) if photo.gps else None,
         "width": photo.width,
         "height": photo.height,
@@ -27,8 +33,21 @@ def photo_record(photo: Photo) -> dict[str, Any]:
         "duration": photo.duration,
         "content_hash": photo.content_hash,
         "duplicates": list(photo.duplicates),
+        "sidecar": photo.sidecar,
+        "motion": (
+            {"path": motion.path_text, "offset": motion.offset, "length": motion.length}
+            if motion
+            else None
+        ),
+        "companion_of": companion_path,
         "error": None,
     }
+
+
+def _utc(taken_at: datetime | None) -> str | None:
+    if taken_at is None or taken_at.tzinfo is None:
+        return None
+    return taken_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def skipped_record(skipped: Skipped) -> dict[str, Any]:
@@ -40,8 +59,9 @@ def skipped_record(skipped: Skipped) -> dict[str, Any]:
 
 def photo_record_keys() -> tuple[str, ...]:
     return (
-        "path", "taken_at", "taken_at_source", "gps", "width", "height", "orientation", "camera",
-        "kind", "format", "duration", "content_hash", "duplicates", "error",
+        "path", "taken_at", "taken_at_utc", "taken_at_source", "zone_source", "gps", "width",
+        "height", "orientation", "camera", "kind", "format", "duration", "content_hash",
+        "duplicates", "sidecar", "motion", "companion_of", "error",
     )  # fmt: skip
 
 

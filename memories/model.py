@@ -24,14 +24,37 @@ class PhotoKind(StrEnum):
 
 
 class DateSource(StrEnum):
-    """Where `taken_at` came from, most trustworthy first."""
+    """Where `taken_at` came from, in the order they are tried (README, "Dates and times")."""
 
-    EXIF = "exif"
-    QUICKTIME = "quicktime"
-    FILENAME = "filename"
     SIDECAR = "sidecar"
+    """A Google Takeout sidecar's photoTakenTime: what the user saw (and corrected) there."""
+    EXIF = "exif"
+    XMP = "xmp"
+    IPTC = "iptc"
+    QUICKTIME = "quicktime"
+    VIDEO = "video"
+    """Another video container's own date (AVI, AVCHD, Matroska)."""
+    GPS = "gps"
+    """The GPS fix's time: an instant."""
+    FILENAME = "filename"
+    MODIFIED = "modified"
+    """EXIF DateTime: when the file was last written, often an edit or an export."""
     MTIME = "mtime"
     """The file's modification time: a guess, flagged as such."""
+
+
+class ZoneSource(StrEnum):
+    """Where the UTC offset of `taken_at` came from."""
+
+    FILE = "file"
+    """The file says it (an EXIF offset, an XMP or QuickTime date with its zone)."""
+    GPS = "gps"
+    """The time zone at the photo's GPS position, looked up offline."""
+    NEIGHBOURS = "neighbours"
+    """Photos taken just before or after it that know their offset."""
+    HOME = "home"
+    SYSTEM = "system"
+    """This machine's zone: the last resort."""
 
 
 class FileEntry(NamedTuple):
@@ -75,10 +98,31 @@ class Photo(NamedTuple):
     """Seconds, for videos."""
     duplicates: tuple[str, ...] = ()
     """Other paths holding exactly the same file, as text."""
+    zone_source: ZoneSource | None = None
+    """Where the offset of `taken_at` came from; None while it is unknown: then `taken_at` is
+    a naive wall clock, or an aware UTC instant whose local time is still to be found."""
+    content_id: str | None = None
+    """Apple's content identifier, shared by a Live Photo's still and its clip."""
+    motion: Motion | None = None
+    """A Live Photo's or motion photo's clip."""
+    companion_of: str | None = None
+    """The content hash of the photo this file belongs to (a Live Photo's clip, a RAW beside
+    its JPEG): it is shown through that photo, never on its own."""
+    sidecar: str | None = None
+    """The Google Takeout sidecar whose facts were used, as text."""
 
     @property
     def path(self) -> Path:
         return Path(self.path_text)
+
+
+class Motion(NamedTuple):
+    """Where a still photo's motion clip is: a file of its own, or bytes inside the photo."""
+
+    path_text: str
+    offset: int = 0
+    length: int | None = None
+    """None: the whole file."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from memories.model import (
 )  # fmt: skip
 from memories.parallel import map_and_store
 from memories.plan.timeline import FaceOf, Timeline
+from memories.plan.zones import is_dated
 from memories.render.outputs import (
     RenderReport,
     RenderScope,
@@ -289,9 +290,15 @@ def plan(
 
 
 def catalogued_photos(settings: Settings, photo_folders: Sequence[Path] = ()) -> list[Photo]:
-    """The photos the catalog knows (under `photo_folders`, if given)."""
+    """The photos the catalog knows (under `photo_folders`, if given), each dated one in its
+    zone (from its file, GPS, the photos around it, the configured home, or this machine)."""
+    from memories.plan.zones import resolve_zones
+    from memories.scan.timezones import zone_at
+
     with _existing_catalog(settings) as catalog:
-        return catalog.photos(photo_folders)
+        photos = catalog.photos(photo_folders)
+    home_zone = zone_at(*settings.home) if settings.home else None
+    return resolve_zones(photos, home_zone)
 
 
 def _existing_catalog(settings: Settings) -> Catalog:
@@ -350,12 +357,12 @@ def _plan(
 
     places = _places(catalog, photos, settings)
     faces, showing_hidden, names = _people(catalog)
+    home = _home(settings, photos, places, catalog)
     timeline = build_timeline(
         photos, qualities=catalog.qualities(), places=places, faces=faces,
-        showing_hidden_people=showing_hidden,
+        showing_hidden_people=showing_hidden, home_zone=_zone_of(home),
     )  # fmt: skip
     events = segment_events(timeline.photos)
-    home = _home(settings, timeline, catalog)
     home_point = (home.latitude, home.longitude) if home else None
     trips = find_trips(events, home_point, TripRules(away_km=settings.trip_distance_km))
     rules = PlanRules(max_photos=settings.max_photos, kinds=kinds or frozenset(MemoryKind))
@@ -417,7 +424,16 @@ def _gazetteer(catalog: Catalog, settings: Settings) -> Namer:
     return Gazetteer.offline()
 
 
-def _home(settings: Settings, timeline: Timeline, catalog: Catalog) -> Place | None:
+def _zone_of(home: Place | None) -> tzinfo | None:
+    from memories.scan.timezones import zone_at
+
+    return zone_at(home.latitude, home.longitude) if home else None
+
+
+def _home(
+    settings: Settings, photos: Sequence[Photo], places: Mapping[str, Place | None],
+    catalog: Catalog,
+) -> Place | None:  # fmt: skip
     from dataclasses import replace
 
     from memories.analyze.places import infer_home, remembered_place
@@ -431,5 +447,7 @@ def _home(settings: Settings, timeline: Timeline, catalog: Catalog) -> Place | N
             return None
         return replace(place, latitude=settings.home[0], longitude=settings.home[1])
     return infer_home(
-        (photo.local_time.date(), photo.place) for photo in timeline.photos if photo.place
+        (photo.taken_at.date(), place)
+        for photo in photos
+        if photo.taken_at and is_dated(photo) and (place := places.get(photo.content_hash))
     )

@@ -13,7 +13,7 @@ import pytest
 from memories.catalog import SCHEMA_VERSION, Catalog
 from memories.catalog.store import catalog_failure
 from memories.errors import CatalogDamaged, CatalogError, LibraryUnwritable, unwritable
-from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
+from memories.model import DateSource, FileEntry, Photo, PhotoKind, Quality, Skipped
 
 
 def a_photo(path: Path, content_hash: str = "abc") -> Photo:
@@ -116,10 +116,53 @@ def test_a_catalog_from_schema_1_is_migrated_keeping_its_photos(tmp_path):
     old.commit()
     old.close()
     with Catalog.open(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 5
+        assert catalog.schema_version == SCHEMA_VERSION == 6
         assert [photo.path for photo in catalog.photos()] == [Path("/p/a.jpg")]
         assert [photo.content_hash for photo in catalog.unmeasured(catalog.photos())] == ["abc"]
         assert [p.content_hash for p in catalog.unscanned_for_faces(catalog.photos())] == ["abc"]
+
+
+def test_a_catalog_from_schema_5_keeps_photos_people_and_analysis_and_reads_files_again(
+    tmp_path, make_photo
+):
+    from memories.catalog.schema import MIGRATIONS
+    from memories.scan.index import scan_folders
+    from memories.scan.metadata import read_media
+
+    photo_path = make_photo("IMG_20240614_153012.jpg", taken_at="2024:06:14 15:30:12",
+                            gps=(45.764, 4.8357))  # fmt: skip
+    stat = photo_path.stat()
+    entry = FileEntry(str(photo_path), stat.st_size, stat.st_mtime_ns)
+    photo = read_media(entry)
+    path = tmp_path / "catalog.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(";".join(MIGRATIONS[:5]) + "; PRAGMA user_version = 5;")
+    old.execute(  # as schema 5 stored it: the wall clock without the zone its GPS gives
+        "INSERT INTO photos VALUES (?, 'JPEG', 'photo', 64, 48, 1, '2024-06-14T15:30:12', "
+        "'exif', 45.764, 4.8357, 'Google Pixel 8', NULL)", (photo.content_hash,))
+    old.execute("INSERT INTO files VALUES (?, ?, ?, ?, NULL)",
+                (os.fsencode(entry.path_text), entry.size, entry.mtime_ns, photo.content_hash))
+    old.execute("INSERT INTO quality VALUES (?, 100, 0.5, 0, 7, NULL)", (photo.content_hash,))
+    old.execute("INSERT INTO people (name) VALUES ('Ana')")
+    old.execute("INSERT INTO faces (content_hash, box_top, box_right, box_bottom, box_left, "
+                "landmarks, encoding, score, person_id, pinned) "
+                "VALUES (?, 1, 3, 3, 1, '[]', zeroblob(512), 1.0, 1, 1)", (photo.content_hash,))
+    old.commit()
+    old.close()  # fmt: skip
+    with Catalog.open(path) as catalog:
+        assert catalog.schema_version == SCHEMA_VERSION == 6
+        (kept,) = catalog.photos()
+        assert kept.taken_at == datetime(2024, 6, 14, 15, 30, 12)
+        report = scan_folders([photo_path.parent], catalog, exclude=None, workers=1)
+        assert (report.new, report.changed, report.unchanged) == (0, 0, 1)
+        (again,) = catalog.photos()
+        assert again.taken_at.isoformat() == "2024-06-14T15:30:12+02:00"  # read again
+        assert catalog.qualities()[photo.content_hash] == Quality(100.0, 0.5, 0.0, 7)
+        assert [person.name for person in catalog.people()] == ["Ana"]
+        assert len(catalog.known_faces()) == 1
+        second = scan_folders([photo_path.parent], catalog, exclude=None, workers=1)
+        assert second.unchanged == 1
+        assert catalog.file_states([photo_path.parent])[str(photo_path)].reader == 2
 
 
 def test_reading_a_known_photo_again_keeps_what_analysis_learnt(tmp_path):

@@ -96,7 +96,9 @@ def test_scan_json_follows_the_contract(make_photo, photos_dir, tmp_path):
     assert good == {
         "path": str(photos_dir / "IMG_20240614_153012.jpg"),
         "taken_at": "2024-06-14T15:30:12+02:00",
+        "taken_at_utc": "2024-06-14T13:30:12Z",
         "taken_at_source": "exif",
+        "zone_source": "file",
         "gps": [45.764, 4.8357],
         "width": 48,
         "height": 64,
@@ -107,6 +109,9 @@ def test_scan_json_follows_the_contract(make_photo, photos_dir, tmp_path):
         "duration": None,
         "content_hash": good["content_hash"],
         "duplicates": [],
+        "sidecar": None,
+        "motion": None,
+        "companion_of": None,
         "error": None,
     }
     assert broken["path"] == str(photos_dir / "broken.jpg")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -92,6 +92,22 @@ MIGRATIONS: tuple[str, ...] = (
         country_code TEXT,
         latitude REAL,
         longitude REAL
+    );
+    """,
+    # 5 -> 6: where each date's zone came from, Live Photo and motion photo clips, the photo a
+    # file belongs to (a Live Photo's clip, a RAW beside its JPEG), the Takeout sidecar used,
+    # and which version of the reader read each file (an older one's files are read again)
+    """
+    ALTER TABLE photos ADD COLUMN zone_source TEXT;
+    ALTER TABLE photos ADD COLUMN content_id TEXT;
+    ALTER TABLE photos ADD COLUMN motion_offset INTEGER;
+    ALTER TABLE photos ADD COLUMN motion_length INTEGER;
+    ALTER TABLE files ADD COLUMN sidecar BLOB;
+    ALTER TABLE files ADD COLUMN reader INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE companions (
+        content_hash TEXT PRIMARY KEY REFERENCES photos (content_hash) ON DELETE CASCADE,
+        of_hash TEXT NOT NULL REFERENCES photos (content_hash) ON DELETE CASCADE,
+        role TEXT NOT NULL
     );
     """,
 )

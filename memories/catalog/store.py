@@ -25,12 +25,27 @@ from memories.errors import (
     MemoriesError,
     UnreadablePhoto,
 )
-from memories.model import DateSource, FileEntry, Photo, PhotoKind, Place, Quality, Skipped
+from memories.model import (
+    DateSource,
+    FileEntry,
+    Motion,
+    Photo,
+    PhotoKind,
+    Place,
+    Quality,
+    Skipped,
+    ZoneSource,
+)
 
 _PHOTO_COLUMNS = (
     "content_hash, format, kind, width, height, orientation, taken_at, taken_at_source, "
-    "latitude, longitude, camera, duration"
+    "latitude, longitude, camera, duration, zone_source, content_id, motion_offset, motion_length"
 )
+_PHOTO_PLACEHOLDERS = ", ".join("?" * len(_PHOTO_COLUMNS.split(",")))
+
+READER_VERSION = 2
+"""Bumped when reading a file learns more from it: files read by an older version are read
+again (their analysis, kept by content hash, is not redone)."""
 
 _UPDATE_PHOTO = ", ".join(
     f"{column.strip()} = excluded.{column.strip()}" for column in _PHOTO_COLUMNS.split(",")[1:]
@@ -38,6 +53,7 @@ _UPDATE_PHOTO = ", ".join(
 
 _KINDS = {kind.value: kind for kind in PhotoKind}
 _DATE_SOURCES = {source.value: source for source in DateSource}
+_ZONE_SOURCES = {source.value: source for source in ZoneSource}
 """Enum members by value, a dictionary look-up cheaper than calling the enum for each of
 the library's photos."""
 
@@ -49,9 +65,29 @@ class FileState(NamedTuple):
     mtime_ns: int
     usable: bool
     """False when it was skipped: such files are tried again on every scan."""
+    reader: int = READER_VERSION
 
     def unchanged(self, entry: FileEntry) -> bool:
         return self.usable and (self.size, self.mtime_ns) == (entry.size, entry.mtime_ns)
+
+    def read_by_older_reader(self) -> bool:
+        return self.reader < READER_VERSION
+
+
+MOTION_CLIP = "motion"
+"""A companion's role: the clip of a Live Photo."""
+
+
+class PairingRecord(NamedTuple):
+    """A catalogued file as pairing sees it (see `scan.companions`)."""
+
+    path_text: str
+    content_hash: str
+    kind: str
+    format: str
+    taken_at: str | None
+    content_id: str | None
+    duration: float | None
 
 
 class Catalog(FaceTables):
@@ -142,11 +178,11 @@ class Catalog(FaceTables):
         (cheaper than Path objects when a nightly scan compares a whole library)."""
         where, params = _under(roots)
         rows = self._db.execute(
-            f"SELECT path, size, mtime_ns, error IS NULL FROM files WHERE {where}", params
+            f"SELECT path, size, mtime_ns, error IS NULL, reader FROM files WHERE {where}", params
         )
         return {
-            os.fsdecode(raw): FileState(size, mtime_ns, bool(ok))
-            for raw, size, mtime_ns, ok in rows
+            os.fsdecode(raw): FileState(size, mtime_ns, bool(ok), reader)
+            for raw, size, mtime_ns, ok, reader in rows
         }
 
     def content_hashes(self) -> set[str]:
@@ -159,8 +195,7 @@ class Catalog(FaceTables):
                 # An upsert, not INSERT OR REPLACE: a replaced row would take the analysis
                 # of the photo (quality, faces) with it through ON DELETE CASCADE.
                 self._db.execute(
-                    f"INSERT INTO photos ({_PHOTO_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"INSERT INTO photos ({_PHOTO_COLUMNS}) VALUES ({_PHOTO_PLACEHOLDERS}) "
                     f"ON CONFLICT (content_hash) DO UPDATE SET {_UPDATE_PHOTO}",
                     _photo_row(result),
                 )
@@ -168,13 +203,16 @@ class Catalog(FaceTables):
                 self._db.execute("DELETE FROM places WHERE content_hash = ?",
                                  (result.content_hash,))  # fmt: skip
                 content_hash, error = result.content_hash, None
+                sidecar = os.fsencode(result.sidecar) if result.sidecar else None
             else:
-                content_hash, error = None, result.reason
+                content_hash, error, sidecar = None, result.reason, None
             self._db.execute(
-                "INSERT OR REPLACE INTO files (path, size, mtime_ns, content_hash, error) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (os.fsencode(entry.path_text), entry.size, entry.mtime_ns, content_hash, error),
-            )
+                "INSERT OR REPLACE INTO files "
+                "(path, size, mtime_ns, content_hash, error, sidecar, reader) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (os.fsencode(entry.path_text), entry.size, entry.mtime_ns, content_hash, error,
+                 sidecar, READER_VERSION),
+            )  # fmt: skip
 
     def remove_files(self, paths: Iterable[Path]) -> int:
         """Forget files that are gone, and photos no file holds any more; call in a transaction."""
@@ -198,22 +236,57 @@ class Catalog(FaceTables):
         # than SQLite joining them row by row, and each Photo is made once, with its copies.
         where, params = _under(roots)
         files = sorted(self._db.execute(
-            f"SELECT path, content_hash FROM files WHERE content_hash IS NOT NULL AND {where}",
+            "SELECT path, content_hash, sidecar FROM files "
+            f"WHERE content_hash IS NOT NULL AND {where}",
             params,
         ))  # fmt: skip
         paths_of: dict[str, list[bytes]] = {}
-        for raw_path, content_hash in files:
+        sidecars: dict[str, bytes] = {}
+        for raw_path, content_hash, sidecar in files:
             paths = paths_of.get(content_hash)
             if paths is None:
                 paths_of[content_hash] = [raw_path]
+                if sidecar is not None:
+                    sidecars[content_hash] = sidecar
             else:
                 paths.append(raw_path)
         photos = self._db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos")
         columns_of = {columns[0]: columns for columns in photos}
-        return [
-            _photo(os.fsdecode(first), columns_of[content_hash], tuple(map(os.fsdecode, copies)))
-            for content_hash, (first, *copies) in paths_of.items()
-        ]
+        companions = self._db.execute("SELECT content_hash, of_hash, role FROM companions")
+        companion_of: dict[str, str] = {}
+        clip_of: dict[str, str] = {}
+        for content_hash, of_hash, role in companions:
+            companion_of[content_hash] = of_hash
+            if role == MOTION_CLIP and content_hash in paths_of:
+                clip_of[of_hash] = os.fsdecode(paths_of[content_hash][0])
+        found = []
+        for content_hash, (first, *copies) in paths_of.items():
+            photo = _photo(os.fsdecode(first), columns_of[content_hash],
+                           tuple(map(os.fsdecode, copies)))  # fmt: skip
+            clip = clip_of.get(content_hash)
+            if content_hash in companion_of or clip or content_hash in sidecars:
+                sidecar = sidecars.get(content_hash)
+                photo = photo._replace(
+                    companion_of=companion_of.get(content_hash),
+                    motion=Motion(clip) if clip else photo.motion,
+                    sidecar=os.fsdecode(sidecar) if sidecar else None,
+                )
+            found.append(photo)
+        return found
+
+    def pairing_records(self) -> list[PairingRecord]:
+        """What pairing files into one photo needs, for every catalogued file."""
+        rows = self._db.execute(
+            "SELECT files.path, photos.content_hash, kind, format, taken_at, content_id, "
+            "duration FROM files JOIN photos USING (content_hash)"
+        )
+        return [PairingRecord(os.fsdecode(raw), *columns) for raw, *columns in rows]
+
+    def replace_companions(self, companions: Iterable[tuple[str, str, str]]) -> None:
+        """Store which photo each companion file belongs to, (its hash, the photo's, role);
+        call in a transaction."""
+        self._db.execute("DELETE FROM companions")
+        self._db.executemany("INSERT OR IGNORE INTO companions VALUES (?, ?, ?)", companions)
 
     def skipped(self, roots: Sequence[Path] = ()) -> list[Skipped]:
         """Files that could not be used, with the reason, ordered by path."""
@@ -239,7 +312,9 @@ class Catalog(FaceTables):
         return [
             photo
             for photo in photos
-            if photo.content_hash not in done and photo.kind is PhotoKind.PHOTO
+            if photo.content_hash not in done
+            and photo.kind is PhotoKind.PHOTO
+            and not photo.companion_of
         ]
 
     def record_quality(self, results: Iterable[tuple[Photo, Quality | UnreadablePhoto]]) -> None:
@@ -402,7 +477,19 @@ def _photo_row(photo: Photo) -> tuple:
         longitude,
         photo.camera,
         photo.duration,
+        photo.zone_source.value if photo.zone_source else None,
+        photo.content_id,
+        *_embedded_clip(photo),
     )
+
+
+def _embedded_clip(photo: Photo) -> tuple[int | None, int | None]:
+    """(offset, length) of a motion clip inside the photo's own file; a clip in a file of its
+    own is a companion, not a column."""
+    motion = photo.motion
+    if motion is None or motion.path_text != photo.path_text:
+        return None, None
+    return motion.offset, motion.length
 
 
 def _place_row(place: Place | None) -> tuple:
@@ -414,7 +501,8 @@ def _place_row(place: Place | None) -> tuple:
 
 def _photo(path_text: str, columns: Sequence, duplicates: tuple[str, ...] = ()) -> Photo:
     (content_hash, image_format, kind, width, height, orientation, taken_at, source,
-     latitude, longitude, camera, duration) = columns  # fmt: skip
+     latitude, longitude, camera, duration, zone, content_id, motion_offset,
+     motion_length) = columns  # fmt: skip
     return Photo(
         path_text=path_text,
         content_hash=content_hash,
@@ -429,4 +517,7 @@ def _photo(path_text: str, columns: Sequence, duplicates: tuple[str, ...] = ()) 
         camera=camera,
         duration=duration,
         duplicates=duplicates,
+        zone_source=_ZONE_SOURCES[zone] if zone else None,
+        content_id=content_id,
+        motion=Motion(path_text, motion_offset, motion_length) if motion_offset else None,
     )

@@ -140,7 +140,10 @@ def scan(
         report = pipeline.scan(photos, settings, wait=wait, progress=progress)
     catalogued = [] if quiet and not as_json else pipeline.catalogued_photos(settings, photos)
     if as_json:
-        records = [photo_record(photo) for photo in catalogued]
+        path_of = {photo.content_hash: photo.path_text for photo in catalogued}
+        records = [
+            photo_record(photo, path_of.get(photo.companion_of or "")) for photo in catalogued
+        ]
         records += [skipped_record(skipped) for skipped in report.skipped]
         records.sort(key=lambda record: record["path"])
         print(json.dumps(records, indent=2))

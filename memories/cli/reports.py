@@ -128,4 +128,6 @@ def describe(seen: Overview) -> str:
     line = f"{seen.count:,} in these folders{span}: {kinds}; {seen.with_place:,} with a place"
     if seen.dated_by_file_time:
         line += f"; {seen.dated_by_file_time:,} dated only by file time (a guess)"
+    if seen.companions:
+        line += f"; {seen.companions:,} Live Photo clips and RAWs shown through their photos"
     return line + "."

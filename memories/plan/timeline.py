@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from memories.model import DateSource, Photo, PhotoKind, Place, Quality, TimelinePhoto
+from memories.plan.zones import resolve_zones
 
 FaceOf = tuple[str, tuple[int, int, int, int]]
 """A known person's id and the box of their face: [top, right, bottom, left]."""
@@ -35,20 +36,21 @@ def build_timeline(
     places: Mapping[str, Place | None],
     faces: Mapping[str, Sequence[FaceOf]] | None = None,
     showing_hidden_people: Collection[str] = (),
+    home_zone: tzinfo | None = None,
 ) -> Timeline:
     """Keep photos and videos (not screenshots or other images) with a trustworthy date.
 
     `faces` gives, by content hash, the faces of known people on each photo. Photos showing
     a hidden person (content hashes in `showing_hidden_people`) are left out of everything.
     Ordering uses the UTC instant, so a trip across time zones is neither cut nor reordered
-    by its offset changes; a photo whose camera gave no offset borrows the offset of the
-    nearest photo in time that has one.
+    by its offset changes; a photo whose file gave no zone gets one by `resolve_zones`.
+    A Live Photo's clip or a RAW beside its JPEG is shown through its photo, never alone.
     """
     faces = faces or {}
     timeline = Timeline()
     dated: list[tuple[datetime, Photo]] = []
-    for photo in photos:
-        if photo.kind not in (PhotoKind.PHOTO, PhotoKind.VIDEO):
+    for photo in resolve_zones(photos, home_zone):
+        if photo.kind not in (PhotoKind.PHOTO, PhotoKind.VIDEO) or photo.companion_of:
             continue
         if photo.content_hash in showing_hidden_people:
             continue
@@ -59,9 +61,8 @@ def build_timeline(
             timeline.undated.append(photo)
         else:
             dated.append((photo.taken_at.replace(tzinfo=None), photo))
-    dated.sort(key=lambda local_and_photo: (local_and_photo[0], local_and_photo[1].path_text))
-    offsets = _borrowed_offsets([photo for _, photo in dated])
-    for (local, photo), offset in zip(dated, offsets, strict=True):
+    for local, photo in dated:
+        offset = photo.taken_at.utcoffset() if photo.taken_at else None
         quality = qualities.get(photo.content_hash)
         on_photo = tuple(faces.get(photo.content_hash, ()))
         who = frozenset(person for person, _ in on_photo) if on_photo else _NOBODY
@@ -72,7 +73,7 @@ def build_timeline(
                 content_hash=photo.content_hash,
                 kind=photo.kind,
                 local_time=local,
-                instant=(local - offset - _EPOCH).total_seconds(),
+                instant=(local - (offset or timedelta(0)) - _EPOCH).total_seconds(),
                 gps=photo.gps,
                 place=places.get(photo.content_hash),
                 score=min(1.0, score + (PEOPLE_BONUS if who else 0.0)),
@@ -84,20 +85,3 @@ def build_timeline(
         )
     timeline.photos.sort(key=lambda photo: (photo.instant, photo.path_text))
     return timeline
-
-
-def _borrowed_offsets(photos: list[Photo]) -> list[timedelta]:
-    """Each photo's UTC offset; else the last known one before it (in wall-clock order), else
-    the first known one after it, else zero."""
-    known = [photo.taken_at.utcoffset() if photo.taken_at else None for photo in photos]
-    following: list[timedelta | None] = [None] * len(known)
-    upcoming: timedelta | None = None
-    for index in range(len(known) - 1, -1, -1):
-        upcoming = known[index] if known[index] is not None else upcoming
-        following[index] = upcoming
-    result: list[timedelta] = []
-    previous: timedelta | None = None
-    for offset, after in zip(known, following, strict=True):
-        previous = offset if offset is not None else previous
-        result.append(previous if previous is not None else after or timedelta(0))
-    return result

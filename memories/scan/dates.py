@@ -5,17 +5,27 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-_EXIF_DATETIME = re.compile(r"(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
-_OFFSET = re.compile(r"^\s*([+-])(\d{2}):?(\d{2})\s*$")
+_EXIF_DATETIME = re.compile(
+    r"(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})", re.ASCII
+)
+_OFFSET = re.compile(r"^\s*([+-])(\d{2}):?(\d{2})\s*$", re.ASCII)
 
 # A date in a file name: IMG_20240614_153012, PXL_20240614_153012345, 20240614_153012,
 # IMG-20240614-WA0001, Screenshot_2024-06-14-15-30-12, "Screenshot 2024-06-14 at 15.30.12",
-# "2024-06-14 15.30.12" (Dropbox), signal-2024-06-14-153012 ...
+# "2024-06-14 15.30.12" (Dropbox), signal-2024-06-14-153012, telegram_2020-01-30_09-57-18,
+# 1990_06_16_07_30_00, 201801261147521000 (milliseconds and more), IMG_..._BURST20190216172030,
+# MVIMG_20190215_193501 ... Years from 1970 may be written without separators; earlier ones
+# (scans of old prints, from the first photograph in 1826 on) only with them, so that a
+# camera's running number (P1830215.JPG) is never read as a date.
+_TIME_PART = r"(?:[-_ T.]*(?:at[ _])?([01]\d|2[0-3])[-_.:h]?([0-5]\d)[-_.:m]?([0-5]\d)(\d{1,6})?)?"
 _FILENAME_DATE = re.compile(
-    r"(?<!\d)(19[7-9]\d|20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])"
-    r"(?:[-_ T.]*(?:at[ _])?([01]\d|2[0-3])[-_.:h]?([0-5]\d)[-_.:m]?([0-5]\d)(\d{1,3})?)?"
-    r"(?!\d)"
+    r"(?<!\d)(?:"
+    r"(19[7-9]\d|2\d\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])" + _TIME_PART + r"|"
+    r"(18[2-9]\d|19[0-6]\d)[-_.](0[1-9]|1[0-2])[-_.](0[1-9]|[12]\d|3[01])" + _TIME_PART + r")"
+    r"(?!\d)",
+    re.ASCII,
 )
+FIRST_PHOTOGRAPH_YEAR = 1826
 
 DATE_ONLY_HOUR = 12
 """A name that gives only the day (WhatsApp's IMG-20240614-WA0001) is placed at midday."""
@@ -49,9 +59,9 @@ def parse_exif_datetime(
         taken_at = datetime(year, month, day, hour, minute, second)
     except ValueError:  # 0000:00:00 00:00:00, month 13, ...
         return None
-    if taken_at.year < 1800:
+    if taken_at.year < FIRST_PHOTOGRAPH_YEAR:
         return None
-    digits = "".join(ch for ch in (subsec or "") if ch.isdigit())[:6]
+    digits = "".join(ch for ch in (subsec or "") if ch in "0123456789")[:6]
     if digits:
         taken_at = taken_at.replace(microsecond=int(digits.ljust(6, "0")))
     tz = parse_utc_offset(offset)
@@ -61,7 +71,10 @@ def parse_exif_datetime(
 def date_from_filename(name: str) -> datetime | None:
     """The date (and time, when there is one) a phone or app wrote into a file name."""
     for match in _FILENAME_DATE.finditer(name):
-        year, month, day, hour, minute, second, fraction = match.groups()
+        groups = match.groups()
+        year, month, day, hour, minute, second, fraction = groups[:7] if groups[0] else groups[7:]
+        if int(year) > datetime.now().year + 1:
+            continue
         try:
             if hour is None:
                 return datetime(int(year), int(month), int(day), DATE_ONLY_HOUR)

@@ -9,24 +9,17 @@ from pathlib import Path
 
 from memories.errors import PhotosFolderMissing
 from memories.model import FileEntry, Skipped
+from memories.scan.raw import RAW_EXTENSIONS
+from memories.scan.takeout import match_sidecars
 
 PHOTO_EXTENSIONS = frozenset(
-    {
-        ".jpg",
-        ".jpeg",
-        ".jpe",
-        ".mpo",
-        ".png",
-        ".heic",
-        ".heif",
-        ".hif",
-        ".webp",
-        ".tif",
-        ".tiff",
-        ".gif",
-    }
-)
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v"})
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".heic", ".heif", ".hif", ".avif",
+     ".jxl", ".webp", ".tif", ".tiff", ".gif", ".bmp"}
+) | RAW_EXTENSIONS  # fmt: skip
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".mov", ".m4v", ".qt", ".3gp", ".3g2", ".avi", ".mts", ".m2ts", ".ts", ".mkv",
+     ".webm"}
+)  # fmt: skip
 MEDIA_EXTENSIONS = PHOTO_EXTENSIONS | VIDEO_EXTENSIONS
 
 IGNORED_FOLDERS = frozenset(
@@ -34,7 +27,6 @@ IGNORED_FOLDERS = frozenset(
 )
 """Thumbnails and bins that NAS boxes, archivers and Windows leave among photos."""
 
-_SIDECAR_SUFFIXES = (".json", ".supplemental-metadata.json")
 
 
 @dataclass
@@ -74,8 +66,7 @@ def discover(
         if root.is_file():
             if root.suffix.lower() in MEDIA_EXTENSIONS:
                 stat = root.stat()
-                sidecar = _sidecar_for(root, None)
-                add(FileEntry(str(root), stat.st_size, stat.st_mtime_ns, sidecar))
+                add(FileEntry(str(root), stat.st_size, stat.st_mtime_ns, _sidecar_of(root)))
             continue
         if not root.is_dir():
             raise PhotosFolderMissing(f"{root} does not exist or is not a folder")
@@ -108,7 +99,8 @@ def _walk(
             reason = f"folder cannot be read: {error.strerror or error}"
             skipped.append(Skipped(Path(folder), reason))
             continue
-        sidecar_names = {entry.name for entry in entries if entry.name.endswith(".json")}
+        json_names = [entry.name for entry in entries if entry.name.lower().endswith(".json")]
+        media: list[tuple[os.DirEntry, os.stat_result]] = []
         for entry in entries:
             if entry.name.startswith("."):
                 continue
@@ -129,8 +121,12 @@ def _walk(
                 reason = f"cannot be read: {error.strerror or error}"
                 skipped.append(Skipped(Path(entry.path), reason))
                 continue
-            sidecar = _sidecar_for(Path(entry.path), sidecar_names) if sidecar_names else None
-            add(FileEntry(entry.path, stat.st_size, stat.st_mtime_ns, sidecar))
+            media.append((entry, stat))
+        sidecars = match_sidecars([e.name for e, _ in media], json_names) if json_names else {}
+        for entry, stat in media:
+            sidecar = sidecars.get(entry.name)
+            add(FileEntry(entry.path, stat.st_size, stat.st_mtime_ns,
+                          Path(folder, sidecar) if sidecar else None))  # fmt: skip
 
 
 def _folder_id(folder: Path | str) -> tuple[int, int]:
@@ -138,15 +134,11 @@ def _folder_id(folder: Path | str) -> tuple[int, int]:
     return (stat.st_dev, stat.st_ino)
 
 
-def _sidecar_for(path: Path, names_in_folder: set[str] | None) -> Path | None:
-    """A Google Takeout metadata file beside the photo: `IMG_1.jpg.json` and its variants."""
-    for suffix in _SIDECAR_SUFFIXES:
-        for candidate in (path.name + suffix, path.stem + suffix):
-            exists = (
-                candidate in names_in_folder
-                if names_in_folder is not None
-                else (path.with_name(candidate).is_file())
-            )
-            if exists:
-                return path.with_name(candidate)
-    return None
+def _sidecar_of(path: Path) -> Path | None:
+    """The Takeout sidecar of a photo given by itself, among the files beside it."""
+    try:
+        json_names = [name for name in os.listdir(path.parent) if name.lower().endswith(".json")]
+    except OSError:
+        return None
+    sidecar = match_sidecars([path.name], json_names).get(path.name)
+    return path.with_name(sidecar) if sidecar else None

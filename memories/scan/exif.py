@@ -21,14 +21,27 @@ _MAKE, _MODEL, _ORIENTATION, _DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
 _DATETIME_ORIGINAL, _DATETIME_DIGITIZED = 0x9003, 0x9004
 _OFFSET_TIME, _OFFSET_TIME_ORIGINAL, _OFFSET_TIME_DIGITIZED = 0x9010, 0x9011, 0x9012
 _SUBSEC_TIME, _SUBSEC_TIME_ORIGINAL, _SUBSEC_TIME_DIGITIZED = 0x9290, 0x9291, 0x9292
+_MAKER_NOTE = 0x927C
 _GPS_LATITUDE_REF, _GPS_LATITUDE, _GPS_LONGITUDE_REF, _GPS_LONGITUDE = 1, 2, 3, 4
+_GPS_TIME, _GPS_DATE = 7, 29
+_APPLE_CONTENT_IDENTIFIER = 0x0011
+_APPLE_MAKER_NOTE = b"Apple iOS\x00"
 
-_WANTED_IFD0 = frozenset({_MAKE, _MODEL, _ORIENTATION, _DATETIME, _EXIF_IFD, _GPS_IFD})
+# Some cameras and editors put the capture dates in IFD0 instead of the Exif IFD.
+_WANTED_IFD0 = frozenset(
+    {_MAKE, _MODEL, _ORIENTATION, _DATETIME, _EXIF_IFD, _GPS_IFD, _DATETIME_ORIGINAL,
+     _DATETIME_DIGITIZED}
+)  # fmt: skip
 _WANTED_EXIF = frozenset(
     {_DATETIME_ORIGINAL, _DATETIME_DIGITIZED, _OFFSET_TIME, _OFFSET_TIME_ORIGINAL,
-     _OFFSET_TIME_DIGITIZED, _SUBSEC_TIME, _SUBSEC_TIME_ORIGINAL, _SUBSEC_TIME_DIGITIZED}
+     _OFFSET_TIME_DIGITIZED, _SUBSEC_TIME, _SUBSEC_TIME_ORIGINAL, _SUBSEC_TIME_DIGITIZED,
+     _MAKER_NOTE}
 )  # fmt: skip
-_WANTED_GPS = frozenset({_GPS_LATITUDE_REF, _GPS_LATITUDE, _GPS_LONGITUDE_REF, _GPS_LONGITUDE})
+_WANTED_GPS = frozenset(
+    {_GPS_LATITUDE_REF, _GPS_LATITUDE, _GPS_LONGITUDE_REF, _GPS_LONGITUDE, _GPS_TIME, _GPS_DATE}
+)
+_LARGE_VALUES = frozenset({_MAKER_NOTE})
+"""Tags whose value may pass _MAX_VALUE_BYTES: kept as (offset, length) in the TIFF block."""
 
 # TIFF field types: (struct code, size in bytes); RATIONALs are two codes each.
 _FIELD_TYPES = {
@@ -44,9 +57,16 @@ class ExifFacts:
     """What the EXIF block says, each fact None when absent or nonsense."""
 
     taken_at: datetime | None = None
+    """When it was taken: DateTimeOriginal, else CreateDate (DateTimeDigitized)."""
     gps: tuple[float, float] | None = None
     orientation: int = 1
     camera: str | None = None
+    modified_at: datetime | None = None
+    """IFD0 DateTime: when the file was last written (an edit or export), not when taken."""
+    gps_time: datetime | None = None
+    """The GPS fix's date and time: an instant, in UTC."""
+    content_id: str | None = None
+    """Apple's content identifier, the same in a Live Photo's still and its clip."""
 
 
 Tags = Mapping[int, Any]
@@ -66,33 +86,57 @@ def parse_exif(raw: bytes) -> tuple[Tags, Tags, Tags]:
     ifd0 = _read_ifd(tiff, endian, first_ifd, _WANTED_IFD0)
     exif_ifd = _read_ifd(tiff, endian, ifd0.get(_EXIF_IFD), _WANTED_EXIF)
     gps_ifd = _read_ifd(tiff, endian, ifd0.get(_GPS_IFD), _WANTED_GPS)
+    maker_note = exif_ifd.get(_MAKER_NOTE)
+    if isinstance(maker_note, tuple):
+        offset, length = maker_note
+        exif_ifd[_MAKER_NOTE] = bytes(tiff[offset : offset + min(length, 64 * 1024)])
     return ifd0, exif_ifd, gps_ifd
 
 
+def read_first_ifd(raw: bytes, directory: str) -> dict[int, Any]:
+    """The tags we use of a TIFF block's first directory, read as `directory` ("ifd0", "exif"
+    or "gps"): for formats that store each directory as a TIFF of its own (Canon CR3)."""
+    start = _tiff_header_at(raw)
+    if start is None:
+        return {}
+    tiff = memoryview(raw)[start:]
+    endian = "<" if tiff[:2] == b"II" else ">"
+    try:
+        (first_ifd,) = struct.unpack_from(endian + "I", tiff, 4)
+    except struct.error:
+        return {}
+    wanted = {"ifd0": _WANTED_IFD0, "exif": _WANTED_EXIF, "gps": _WANTED_GPS}[directory]
+    return _read_ifd(tiff, endian, first_ifd, wanted)
+
+
 def facts_from_tags(ifd0: Tags, exif_ifd: Tags, gps_ifd: Tags) -> ExifFacts:
-    """Dates (original, then digitized, then file date), GPS, orientation and camera."""
-    taken_at = (
-        parse_exif_datetime(
-            _text(exif_ifd.get(_DATETIME_ORIGINAL)),
-            _text(exif_ifd.get(_SUBSEC_TIME_ORIGINAL)),
-            _text(exif_ifd.get(_OFFSET_TIME_ORIGINAL)),
-        )
-        or parse_exif_datetime(
-            _text(exif_ifd.get(_DATETIME_DIGITIZED)),
-            _text(exif_ifd.get(_SUBSEC_TIME_DIGITIZED)),
-            _text(exif_ifd.get(_OFFSET_TIME_DIGITIZED)),
-        )
-        or parse_exif_datetime(
-            _text(ifd0.get(_DATETIME)),
-            _text(exif_ifd.get(_SUBSEC_TIME)),
-            _text(exif_ifd.get(_OFFSET_TIME)),
-        )
+    """Dates (original, then digitized; the file date apart), GPS, orientation and camera.
+    An offset is taken only from the tag that belongs to the date: OffsetTime is the file
+    date's, and applied to DateTimeOriginal it would move raw files by hours."""
+    taken_at = None
+    for date_tag, subsec_tag, offset_tag in (
+        (_DATETIME_ORIGINAL, _SUBSEC_TIME_ORIGINAL, _OFFSET_TIME_ORIGINAL),
+        (_DATETIME_DIGITIZED, _SUBSEC_TIME_DIGITIZED, _OFFSET_TIME_DIGITIZED),
+    ):
+        for directory in (exif_ifd, ifd0):
+            taken_at = taken_at or parse_exif_datetime(
+                _text(directory.get(date_tag)),
+                _text(exif_ifd.get(subsec_tag)),
+                _text(exif_ifd.get(offset_tag)),
+            )
+    modified_at = parse_exif_datetime(
+        _text(ifd0.get(_DATETIME)),
+        _text(exif_ifd.get(_SUBSEC_TIME)),
+        _text(exif_ifd.get(_OFFSET_TIME)),
     )
     return ExifFacts(
         taken_at=taken_at,
         gps=_gps(gps_ifd),
         orientation=_orientation(ifd0.get(_ORIENTATION)),
         camera=camera_name(_text(ifd0.get(_MAKE)), _text(ifd0.get(_MODEL))),
+        modified_at=modified_at,
+        gps_time=_gps_time(gps_ifd),
+        content_id=_apple_content_id(exif_ifd.get(_MAKER_NOTE)),
     )
 
 
@@ -139,6 +183,11 @@ def _read_ifd(tiff: memoryview, endian: str, offset: Any, wanted: frozenset[int]
             continue
         code, size = _FIELD_TYPES[field_type]
         length = size * value_count
+        if tag in _LARGE_VALUES and length > 4:
+            (value_offset,) = struct.unpack_from(endian + "I", tiff, entry + 8)
+            if value_offset + length <= len(tiff):
+                tags[tag] = (value_offset, length)
+            continue
         if length > _MAX_VALUE_BYTES:
             continue
         if length <= 4:
@@ -185,6 +234,33 @@ def _gps(gps_ifd: Tags) -> tuple[float, float] | None:
     if latitude is None or longitude is None:
         return None
     return valid_gps(latitude, longitude)
+
+
+def _gps_time(gps_ifd: Tags) -> datetime | None:
+    """GPSDateStamp `2019:06:09` and GPSTimeStamp (hours, minutes, seconds) as a UTC instant."""
+    day = _text(gps_ifd.get(_GPS_DATE))
+    clock = gps_ifd.get(_GPS_TIME)
+    if not day or not isinstance(clock, tuple) or len(clock) != 3:
+        return None
+    try:
+        hours, minutes, seconds = (float(part) for part in clock)
+        whole = f"{day.replace('-', ':')} {int(hours):02d}:{int(minutes):02d}:{int(seconds):02d}"
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return parse_exif_datetime(whole, offset="+00:00")
+
+
+def _apple_content_id(maker_note: Any) -> str | None:
+    """The content identifier in an Apple maker note: an IFD whose offsets count from the
+    start of the note, after a 14-byte header (`Apple iOS\0`, a version, `MM`)."""
+    if not isinstance(maker_note, bytes) or not maker_note.startswith(_APPLE_MAKER_NOTE):
+        return None
+    note = memoryview(maker_note)
+    try:
+        tags = _read_ifd(note, ">", 14, frozenset({_APPLE_CONTENT_IDENTIFIER}))
+    except struct.error:
+        return None
+    return _text(tags.get(_APPLE_CONTENT_IDENTIFIER))
 
 
 def _degrees(value: Any, ref: Any, negative_ref: str) -> float | None:

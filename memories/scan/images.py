@@ -13,7 +13,8 @@ from PIL import Image, ImageCms
 
 from memories.errors import UnreadablePhoto
 from memories.model import Photo
-from memories.scan.metadata import enable_heif
+from memories.scan.metadata import enable_plugin
+from memories.scan.raw import raw_preview
 
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
@@ -29,11 +30,12 @@ def decode_displayed(
     """The photo upright, in `mode` ("RGB", "L"), its long edge at most `max_edge` pixels.
     With `srgb`, colours in another embedded profile (Display P3, Adobe RGB) are converted
     to sRGB, so that outputs look as the camera meant on every screen."""
-    if photo.format == "HEIF":
-        enable_heif()
     try:
+        enable_plugin(photo.format)
+        # A raw file is shown through the JPEG preview its camera embedded in it.
+        source = io.BytesIO(raw_preview(photo.path)) if photo.format == "RAW" else photo.path
         # Pillow warns of quirks it reads past (a malformed MPO): nothing a user can act on
-        with warnings.catch_warnings(action="ignore"), Image.open(photo.path) as image:
+        with warnings.catch_warnings(action="ignore"), Image.open(source) as image:
             if max_edge is not None:
                 scale = max_edge / max(image.size)
                 image.draft(mode, (round(image.width * scale), round(image.height * scale)))
@@ -45,6 +47,9 @@ def decode_displayed(
         decoded.thumbnail((max_edge, max_edge))
     if photo.orientation in _TRANSPOSE:
         decoded = decoded.transpose(_TRANSPOSE[photo.orientation])
+    if photo.format == "RAW" and max_edge is None and decoded.size != (photo.width, photo.height):
+        # the preview is smaller than the sensor: at full size, callers expect the photo's size
+        decoded = decoded.resize((photo.width, photo.height), Image.Resampling.BICUBIC)
     return decoded
 
 

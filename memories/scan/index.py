@@ -12,6 +12,7 @@ from memories.catalog import Catalog, FileState
 from memories.errors import ExitStatus
 from memories.model import FileEntry, Photo, ProgressCallback, Skipped
 from memories.parallel import map_in_batches
+from memories.scan.companions import find_companions
 from memories.scan.discover import discover
 from memories.scan.metadata import read_many
 
@@ -63,12 +64,17 @@ def scan_folders(
     last_seen = catalog.file_states(roots)
     to_read = [e for e in found.files if not _unchanged(last_seen.get(e.path_text), e)]
     report.unchanged = report.found - len(to_read)
+    # Files an older version of memories read are read again, to learn what it could not
+    # (they count as unchanged: only what is known of them changes).
+    stale = [e for e in found.files if _read_by_older_reader(last_seen.get(e.path_text), e)]
+    to_read += stale
     known_contents = catalog.content_hashes() if to_read else set()
 
     batch: list[tuple[FileEntry, Photo | Skipped]] = []
     for done, (entry, result) in enumerate(map_in_batches(read_many, to_read, workers), start=1):
         batch.append((entry, result))
-        _tally(report, last_seen.get(entry.path_text), result, known_contents)
+        if not _read_by_older_reader(last_seen.get(entry.path_text), entry):
+            _tally(report, last_seen.get(entry.path_text), result, known_contents)
         if len(batch) >= _COMMIT_EVERY:
             _commit(catalog, batch)
         if progress:
@@ -80,6 +86,9 @@ def scan_folders(
     if gone:
         with catalog.transaction():
             report.removed = catalog.remove_files(gone)
+    if to_read or gone:
+        with catalog.transaction():
+            catalog.replace_companions(find_companions(catalog.pairing_records()))
 
     report.skipped = sorted(found.skipped + catalog.skipped(roots), key=lambda s: s.path)
     report.seconds = time.perf_counter() - started
@@ -103,6 +112,10 @@ def _tally(
 
 def _unchanged(before: FileState | None, entry: FileEntry) -> bool:
     return before is not None and before.unchanged(entry)
+
+
+def _read_by_older_reader(before: FileState | None, entry: FileEntry) -> bool:
+    return _unchanged(before, entry) and before is not None and before.read_by_older_reader()
 
 
 def _commit(catalog: Catalog, batch: list[tuple[FileEntry, Photo | Skipped]]) -> None:

@@ -7,22 +7,28 @@ a file it cannot use comes back as `Skipped` with a one-line reason.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 import warnings
 from collections.abc import Sequence
-from datetime import datetime
 from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
-from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped
+from memories.model import DateSource, FileEntry, Motion, Photo, PhotoKind, Skipped
+from memories.scan.capture import Candidate, Capture, choose_capture
+from memories.scan.containers import read_container_facts, sniff_container
 from memories.scan.dates import date_from_filename, from_mtime
 from memories.scan.exif import ExifFacts, facts_from_tags, read_exif_facts
-from memories.scan.jpeg import read_jpeg_header
+from memories.scan.iptc import read_iptc_date
+from memories.scan.jpeg import read_jpeg_end, read_jpeg_header
 from memories.scan.kinds import image_kind
+from memories.scan.raw import RAW_EXTENSIONS, NotARaw, looks_like_raw, read_raw
 from memories.scan.takeout import TakeoutFacts, read_takeout_sidecar
+from memories.scan.timezones import zone_at
 from memories.scan.video import NotAVideo, boxes_fit, read_video_facts
+from memories.scan.xmp import XmpFacts, read_xmp_facts
 
 MAX_PIXELS = 400_000_000
 """Larger images are skipped as possible decompression bombs (a 200 MP phone photo still fits)."""
@@ -36,8 +42,19 @@ HASH_SAMPLE_BYTES = 64 * 1024
 apart (the head holds EXIF and the first image data), and cheap on a library of many GB."""
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+_CANON_RAW_BRANDS = {b"crx "}
 _QUICKTIME_FIRST_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
-_heif_ready = False
+_JPEG_XL = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")
+_VIDEO_CONTAINERS = {"VIDEO", "AVI", "MPEG-TS", "MATROSKA"}
+_VIDEO_FORMATS = {
+    ".mp4": "MP4", ".m4v": "MP4", ".3gp": "3GP", ".3g2": "3GP", ".mts": "MTS", ".m2ts": "MTS",
+    ".ts": "MTS", ".mkv": "MKV", ".webm": "WEBM", ".avi": "AVI",
+}  # fmt: skip
+_PLUGINS = {"HEIF": "pillow_heif", "AVIF": "pillow_avif", "JXL": "pillow_jxl"}
+"""Pillow plugins for the formats Pillow does not read itself, by the package they need."""
+_PACKAGES = {"HEIF": "pillow-heif", "AVIF": "pillow-avif-plugin", "JXL": "pillow-jxl-plugin"}
+_plugins_ready: set[str] = set()
 
 
 def read_many(entries: Sequence[FileEntry]) -> list[Photo | Skipped]:
@@ -98,12 +115,14 @@ def _read_open_file(entry: FileEntry, file: BinaryIO) -> Photo:
         file.seek(max(size - HASH_SAMPLE_BYTES, HASH_SAMPLE_BYTES))
         tail = file.read(HASH_SAMPLE_BYTES)
     content_hash = _content_hash(size, head, tail)
-    container = _sniff(head)
+    container = _sniff(head, entry.path_text)
     if container is None:
         raise _Unusable("not a photo or video (unrecognised content)")
     file.seek(0)
-    if container == "VIDEO":
-        return _read_video(entry, file, size, content_hash)
+    if container in _VIDEO_CONTAINERS:
+        return _read_video(entry, file, container, size, content_hash)
+    if container == "RAW":
+        return _read_raw(entry, file, size, content_hash)
     return _read_image(entry, file, container, head, tail, content_hash)
 
 
@@ -115,8 +134,9 @@ def _content_hash(size: int, head: bytes, tail: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
-def _sniff(head: bytes) -> str | None:
-    """The container by its magic bytes, whatever the extension says."""
+def _sniff(head: bytes, path_text: str) -> str | None:
+    """The container by its magic bytes, whatever the extension says (but a TIFF named as a
+    camera's raw file is one)."""
     if head.startswith(b"\xff\xd8\xff"):
         return "JPEG"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -125,15 +145,26 @@ def _sniff(head: bytes) -> str | None:
         return "GIF"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
+    if looks_like_raw(head):
+        return "RAW"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "TIFF"
+        return "RAW" if os.path.splitext(path_text)[1].lower() in RAW_EXTENSIONS else "TIFF"
+    if head[:2] == b"BM" and int.from_bytes(head[2:6], "little") > 26:
+        return "BMP"
+    if head.startswith(_JPEG_XL):
+        return "JXL"
     box_type = head[4:8]
     if box_type == b"ftyp":
-        brands = {head[8:12]} | {head[i : i + 4] for i in range(16, min(len(head), 64), 4)}
-        return "HEIF" if head[8:12] in _HEIF_BRANDS or brands & {b"heic", b"heix"} else "VIDEO"
+        major = head[8:12]
+        brands = {major} | {head[i : i + 4] for i in range(16, min(len(head), 64), 4)}
+        if brands & {b"heic", b"heix"}:
+            return "HEIF"
+        if major in _AVIF_BRANDS or brands & _AVIF_BRANDS:
+            return "AVIF"
+        return "HEIF" if major in _HEIF_BRANDS else "VIDEO"
     if box_type in _QUICKTIME_FIRST_BOXES:
         return "VIDEO"
-    return None
+    return sniff_container(head)
 
 
 def _read_image(
@@ -143,18 +174,34 @@ def _read_image(
     if header is not None:
         image_format, width, height, animated = "JPEG", header.width, header.height, False
         facts = _exif_facts(header.exif)
+        xmp = read_xmp_facts(header.xmp)
+        iptc_date = read_iptc_date(header.photoshop)
     else:
-        image_format, width, height, animated, facts = _read_with_pillow(file, container)
+        image_format, width, height, animated, facts, xmp = _read_with_pillow(file, container)
+        iptc_date = None
     if width * height > MAX_PIXELS:
         raise _Unusable(f"too large: {width}x{height} pixels (limit {MAX_PIXELS // 10**6} MP)")
-    if _looks_truncated(image_format, head, tail) or (
-        image_format == "HEIF" and not boxes_fit(file, entry.size)
+    motion = None
+    if image_format == "JPEG":
+        end = read_jpeg_end(file, entry.size, tail, xmp.motion_clip)
+        if not end.whole:
+            raise _Unusable("truncated JPEG file (its image data stops before its end)")
+        if end.clip:
+            motion = Motion(entry.path_text, *end.clip)
+    elif (image_format == "PNG" and tail.rfind(b"IEND") < 0) or (
+        image_format in ("HEIF", "AVIF") and not boxes_fit(file, entry.size)
     ):
         raise _Unusable(f"truncated {image_format} file (its end is missing)")
     if facts.orientation in (5, 6, 7, 8):
         width, height = height, width
     sidecar = read_takeout_sidecar(entry.sidecar)
-    taken_at, source = _when_taken(entry, sidecar, facts.taken_at, DateSource.EXIF)
+    gps = sidecar.gps or facts.gps
+    embedded = [
+        Candidate(facts.taken_at, DateSource.EXIF),
+        Candidate(xmp.taken_at, DateSource.XMP),
+        Candidate(iptc_date, DateSource.IPTC),
+    ]
+    capture = _capture(entry, sidecar, embedded, facts, gps)
     return Photo(
         path_text=entry.path_text,
         content_hash=content_hash,
@@ -163,17 +210,22 @@ def _read_image(
         width=width,
         height=height,
         orientation=facts.orientation,
-        taken_at=taken_at,
-        taken_at_source=source,
-        gps=facts.gps or sidecar.gps,
+        taken_at=capture.taken_at,
+        taken_at_source=capture.source,
+        gps=gps,
         camera=facts.camera,
+        zone_source=capture.zone,
+        content_id=facts.content_id,
+        motion=motion,
+        sidecar=_used(entry, sidecar),
     )
 
 
-def _read_with_pillow(file: BinaryIO, container: str) -> tuple[str, int, int, bool, ExifFacts]:
-    """Format, stored size, animation and EXIF of any image Pillow (or pillow-heif) opens."""
-    if container == "HEIF":
-        enable_heif()
+def _read_with_pillow(
+    file: BinaryIO, container: str
+) -> tuple[str, int, int, bool, ExifFacts, XmpFacts]:
+    """Format, stored size, animation, EXIF and XMP of any image Pillow (or a plugin) opens."""
+    enable_plugin(container)
     try:
         image = Image.open(file)
     except Image.DecompressionBombError:
@@ -190,43 +242,140 @@ def _read_with_pillow(file: BinaryIO, container: str) -> tuple[str, int, int, bo
         if image_format == "TIFF":  # a TIFF's tags are its own first directory
             facts = _tiff_facts(image)
         else:
-            facts = _exif_facts(image.info.get("exif"))
-        return image_format, width, height, bool(getattr(image, "is_animated", False)), facts
+            facts = _exif_facts(_exif_block(image, file))
+        xmp = read_xmp_facts(_xmp_packet(image))
+        return image_format, width, height, bool(getattr(image, "is_animated", False)), facts, xmp
 
 
-def _read_video(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) -> Photo:
+def _exif_block(image: Image.Image, file: BinaryIO) -> bytes | None:
+    """The EXIF block; a PNG may keep it in an eXIf chunk after the pixels, which Pillow
+    reads only once it has decoded them, so the chunks are walked for it instead."""
+    raw = image.info.get("exif")
+    if raw or image.format != "PNG":
+        return raw if isinstance(raw, bytes) else None
+    return _png_exif_chunk(file)
+
+
+def _png_exif_chunk(file: BinaryIO) -> bytes | None:
+    file.seek(8)
+    while header := file.read(8):
+        if len(header) < 8:
+            return None
+        length, chunk_type = int.from_bytes(header[:4], "big"), header[4:]
+        if chunk_type == b"eXIf":
+            return file.read(min(length, 1024 * 1024))
+        if chunk_type == b"IEND":
+            return None
+        file.seek(length + 4, os.SEEK_CUR)
+    return None
+
+
+def _xmp_packet(image: Image.Image) -> bytes | None:
+    packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+    if isinstance(packet, str):
+        return packet.encode("utf-8", "replace")
+    return packet if isinstance(packet, bytes) else None
+
+
+def _read_raw(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) -> Photo:
+    """A camera's raw file: its own metadata, shown through the preview it embeds."""
     try:
-        facts = read_video_facts(file, size)
-    except NotAVideo as problem:
-        raise _Unusable(f"damaged video: {problem}") from None
-    if not boxes_fit(file, size):
-        raise _Unusable("truncated video (its end is missing)")
+        raw = read_raw(file, size)
+    except NotARaw as problem:
+        raise _Unusable(f"unreadable raw file: {problem}") from None
+    if raw.preview is None:
+        raise _Unusable("raw file without an embedded preview to show it by")
+    facts = raw.exif
+    width, height = (raw.height, raw.width) if facts.orientation in (5, 6, 7, 8) else (
+        raw.width, raw.height)  # fmt: skip
     sidecar = read_takeout_sidecar(entry.sidecar)
-    taken_at, source = _when_taken(entry, sidecar, facts.created_at, DateSource.QUICKTIME)
+    gps = sidecar.gps or facts.gps
+    capture = _capture(entry, sidecar, [Candidate(facts.taken_at, DateSource.EXIF)], facts, gps)
     return Photo(
         path_text=entry.path_text,
         content_hash=content_hash,
-        format="MP4" if entry.path.suffix.lower() in (".mp4", ".m4v") else "MOV",
+        format="RAW",
+        kind=PhotoKind.PHOTO,
+        width=width,
+        height=height,
+        orientation=facts.orientation,
+        taken_at=capture.taken_at,
+        taken_at_source=capture.source,
+        gps=gps,
+        camera=facts.camera,
+        zone_source=capture.zone,
+        sidecar=_used(entry, sidecar),
+    )
+
+
+def _read_video(
+    entry: FileEntry, file: BinaryIO, container: str, size: int, content_hash: str
+) -> Photo:
+    try:
+        if container == "VIDEO":
+            facts = read_video_facts(file, size)
+        else:
+            facts = read_container_facts(entry.path, file, size, container)
+    except NotAVideo as problem:
+        raise _Unusable(f"damaged video: {problem}") from None
+    if container == "VIDEO" and not boxes_fit(file, size):
+        raise _Unusable("truncated video (its end is missing)")
+    sidecar = read_takeout_sidecar(entry.sidecar)
+    gps = sidecar.gps or facts.gps
+    source = DateSource.QUICKTIME if container == "VIDEO" else DateSource.VIDEO
+    capture = _capture(
+        entry, sidecar, [Candidate(facts.created_at, source, facts.instant_only)], None, gps
+    )
+    return Photo(
+        path_text=entry.path_text,
+        content_hash=content_hash,
+        format=_video_format(entry.path_text, container),
         kind=PhotoKind.VIDEO,
         width=facts.width,
         height=facts.height,
         orientation=facts.orientation,
-        taken_at=taken_at,
-        taken_at_source=source,
-        gps=facts.gps or sidecar.gps,
+        taken_at=capture.taken_at,
+        taken_at_source=capture.source,
+        gps=gps,
         camera=None,
         duration=facts.duration,
+        zone_source=capture.zone,
+        content_id=facts.content_id,
+        sidecar=_used(entry, sidecar),
     )
+
+
+def _video_format(path_text: str, container: str) -> str:
+    if container != "VIDEO":
+        return {"AVI": "AVI", "MPEG-TS": "MTS"}.get(
+            container, _VIDEO_FORMATS.get(os.path.splitext(path_text)[1].lower(), "MKV")
+        )
+    return _VIDEO_FORMATS.get(os.path.splitext(path_text)[1].lower(), "MOV")
+
+
+def enable_plugin(image_format: str) -> None:
+    """Let Pillow open a format it needs a plugin for (HEIC, AVIF, JPEG XL), once per process;
+    a plugin that is not installed is a reason naming the package to install."""
+    if image_format not in _PLUGINS or image_format in _plugins_ready:
+        return
+    try:
+        if image_format == "HEIF":
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+        else:
+            importlib.import_module(_PLUGINS[image_format])
+    except ImportError:
+        raise _Unusable(
+            f"{image_format} file, and {_PACKAGES[image_format]} (which reads it) is not "
+            "installed: pip install " + _PACKAGES[image_format]
+        ) from None
+    _plugins_ready.add(image_format)
 
 
 def enable_heif() -> None:
     """Let Pillow open HEIC/HEIF (pillow-heif), once per process."""
-    global _heif_ready
-    if not _heif_ready:
-        from pillow_heif import register_heif_opener
-
-        register_heif_opener()
-        _heif_ready = True
+    enable_plugin("HEIF")
 
 
 def _exif_facts(raw: bytes | None) -> ExifFacts:
@@ -241,29 +390,30 @@ def _tiff_facts(image: Image.Image) -> ExifFacts:
         return ExifFacts()
 
 
-def _looks_truncated(image_format: str | None, head: bytes, tail: bytes) -> bool:
-    """A JPEG or PNG whose end marker is missing was cut off while being copied or written.
+def _capture(
+    entry: FileEntry,
+    sidecar: TakeoutFacts,
+    embedded: list[Candidate],
+    facts: ExifFacts | None,
+    gps: tuple[float, float] | None,
+) -> Capture:
+    """When it was taken, by the order `scan.capture` documents."""
+    late = [
+        Candidate(facts.gps_time if facts else None, DateSource.GPS, instant=True),
+        Candidate(date_from_filename(entry.path.name), DateSource.FILENAME),
+        Candidate(facts.modified_at if facts else None, DateSource.MODIFIED),
+    ]
+    return choose_capture(
+        sidecar.taken_at,
+        embedded,
+        late,
+        from_mtime(entry.mtime_ns),
+        lambda: zone_at(*gps) if gps else None,
+    )
 
-    Inside JPEG image data an 0xFF byte is always followed by 0x00 or a restart marker, so a
-    missing end-of-image marker in the last 64 KiB means the file stops mid-image; phones that
-    append a motion-photo video after the JPEG say so in their XMP, and are let through.
-    """
-    if image_format == "JPEG":
-        has_end = tail.rfind(b"\xff\xd9") >= 0
-        return not has_end and b"MotionPhoto" not in head and b"MicroVideo" not in head
-    if image_format == "PNG":
-        return tail.rfind(b"IEND") < 0
-    return False
 
-
-def _when_taken(
-    entry: FileEntry, sidecar: TakeoutFacts, own_date: datetime | None, own_source: DateSource
-) -> tuple[datetime, DateSource]:
-    """The file's own date, else the name's, else a Takeout sidecar's, else the mtime (a guess)."""
-    if own_date:
-        return own_date, own_source
-    if named := date_from_filename(entry.path.name):
-        return named, DateSource.FILENAME
-    if sidecar.taken_at:
-        return sidecar.taken_at, DateSource.SIDECAR
-    return from_mtime(entry.mtime_ns), DateSource.MTIME
+def _used(entry: FileEntry, sidecar: TakeoutFacts) -> str | None:
+    """The sidecar's path when its facts were used (a foreign or broken one is not)."""
+    if entry.sidecar is None or sidecar.problem is not None:
+        return None
+    return str(entry.sidecar)

@@ -20,13 +20,18 @@ class Overview:
     with_place: int
     dated_by_file_time: int
     """Photos whose date is only the file's modification time: a guess."""
+    companions: int = 0
+    """Files shown through another photo: Live Photo clips, RAWs beside their JPEGs."""
 
 
 def overview(photos: Iterable[Photo]) -> Overview:
     kinds: Counter[PhotoKind] = Counter()
     times: list[datetime] = []
-    with_place = dated_by_file_time = 0
+    with_place = dated_by_file_time = companions = 0
     for photo in photos:
+        if photo.companion_of:
+            companions += 1
+            continue
         kinds[photo.kind] += 1
         with_place += photo.gps is not None
         if photo.taken_at_source is DateSource.MTIME:
@@ -40,4 +45,5 @@ def overview(photos: Iterable[Photo]) -> Overview:
         last=max(times, default=None),
         with_place=with_place,
         dated_by_file_time=dated_by_file_time,
+        companions=companions,
     )

@@ -30,8 +30,12 @@ class VideoFacts:
     orientation: int
     duration: float | None
     created_at: datetime | None
-    """Aware: local time with its offset when the phone wrote one, else UTC."""
+    """A wall clock (aware when the file gives the offset, naive when not), or an instant."""
     gps: tuple[float, float] | None
+    instant_only: bool = False
+    """`created_at` is an instant in UTC without the local zone (QuickTime's movie header)."""
+    content_id: str | None = None
+    """Apple's content identifier: a Live Photo's clip carries its still's."""
 
 
 def read_video_facts(file: BinaryIO, size: int) -> VideoFacts:
@@ -111,7 +115,8 @@ def _walk(data: bytes) -> Iterator[tuple[bytes, bytes]]:
 
 
 def _parse_moov(moov: bytes) -> VideoFacts:
-    duration = created_at = gps = None
+    duration = created_at = gps = content_id = None
+    local_created_at = None
     width = height = rotation = 0
     keys: list[bytes] = []
     for box_type, payload in _walk(moov):
@@ -126,9 +131,11 @@ def _parse_moov(moov: bytes) -> VideoFacts:
         elif box_type == b"ilst":
             for key, value in _metadata_items(payload, keys):
                 if key == b"com.apple.quicktime.creationdate":
-                    created_at = _parse_iso_with_offset(value) or created_at
+                    local_created_at = _parse_iso_with_offset(value) or local_created_at
                 elif key == b"com.apple.quicktime.location.ISO6709":
                     gps = _iso6709(value) or gps
+                elif key == b"com.apple.quicktime.content.identifier":
+                    content_id = value.strip("\x00 ") or content_id
     if rotation in (90, 270):
         width, height = height, width
     return VideoFacts(
@@ -136,8 +143,10 @@ def _parse_moov(moov: bytes) -> VideoFacts:
         height=height,
         orientation=_ROTATION_TO_ORIENTATION.get(rotation, 1),
         duration=duration,
-        created_at=created_at,
+        created_at=local_created_at or created_at,
         gps=gps,
+        instant_only=local_created_at is None and created_at is not None,
+        content_id=content_id,
     )
 
 
