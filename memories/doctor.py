@@ -41,6 +41,7 @@ def run_checks(library_root: Path, restyle_model: str = DEFAULT_RESTYLE_MODEL) -
         _python,
         _pillow,
         _heic,
+        _more_formats,
         _ffmpeg,
         _faces,
         _restyle,
@@ -85,6 +86,26 @@ def _heic() -> Check:
         f"pillow-heif {pillow_heif.__version__}, libheif {pillow_heif.libheif_version()}",
         "iPhone photos",
     )
+
+
+_PLUGIN_FORMATS = (("AVIF", "pillow_avif", "pillow-avif-plugin"),
+                   ("JPEG XL", "pillow_jxl", "pillow-jxl-plugin"))  # fmt: skip
+_OWN_READERS = (
+    "BMP; RAW (DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2, PEF, SRW) through their embedded "
+    "previews; videos MP4, MOV, 3GP, AVI, MTS/M2TS, MKV, WebM"
+)
+
+
+def _more_formats() -> Check:
+    """The formats read by Pillow plugins, and those read by memories' own code."""
+    missing = [package for _, module, package in _PLUGIN_FORMATS
+               if not importlib.util.find_spec(module)]  # fmt: skip
+    present = [name for name, module, _ in _PLUGIN_FORMATS if importlib.util.find_spec(module)]
+    detail = ", ".join([*present, _OWN_READERS])
+    if missing:
+        detail += f"; not installed: {', '.join(missing)} (pip install {' '.join(missing)})"
+    status = CheckStatus.MISSING if missing else CheckStatus.OK
+    return Check("Formats", status, detail, "photos from newer phones, cameras and camcorders")
 
 
 def _ffmpeg() -> Check:

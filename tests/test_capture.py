@@ -215,6 +215,16 @@ def test_a_wall_clock_borrows_the_zone_of_another_date_of_the_same_moment():
     assert (capture.source, capture.zone) == (DateSource.EXIF, ZoneSource.FILE)
 
 
+def test_an_iptc_offset_is_not_lent_to_the_exif_wall_clock():
+    # editors write IPTC TimeCreated with +0000 when they do not know the zone
+    exif = Candidate(datetime(2013, 11, 26, 15, 53, 55), DateSource.EXIF)
+    iptc = Candidate(datetime(2013, 11, 26, 15, 53, 55, tzinfo=UTC), DateSource.IPTC)
+    johannesburg = timezone(timedelta(hours=2))
+    capture = choose_capture(None, [exif, iptc], [], MTIME, lambda: johannesburg)
+    assert capture.taken_at.isoformat() == "2013-11-26T15:53:55+02:00"
+    assert capture.zone is ZoneSource.GPS
+
+
 def test_nothing_but_the_mtime():
     capture = choose_capture(None, [Candidate(None, DateSource.EXIF)], [], MTIME, no_zone)
     assert (capture.taken_at, capture.source) == (MTIME, DateSource.MTIME)

@@ -191,10 +191,13 @@ def test_doctor_reports_each_part(tmp_path):
     result = run("doctor", "-l", tmp_path / "lib", "--json")
     assert result.exit_code == 0, result.output
     checks = {check["name"]: check for check in json.loads(result.stdout)}
-    assert set(checks) == {"Python", "Images", "HEIC", "ffmpeg", "Faces", "AI restyle",
-                           "Restyle model", "Library"}  # fmt: skip
+    assert set(checks) == {"Python", "Images", "HEIC", "Formats", "ffmpeg", "Faces",
+                           "AI restyle", "Restyle model", "Library"}  # fmt: skip
     assert checks["Images"]["status"] == "ok"
     assert checks["HEIC"]["status"] == "ok"
+    assert checks["Formats"]["status"] == "ok"
+    for named in ("AVIF", "JPEG XL", "RAW", "AVI", "MTS", "MKV"):
+        assert named in checks["Formats"]["detail"]
     assert all(check["status"] in ("ok", "missing") for check in checks.values())
     table = run("doctor", "-l", tmp_path / "lib")
     assert "Python" in table.stdout and "ffmpeg" in table.stdout

@@ -194,9 +194,13 @@ class Catalog(FaceTables):
             if isinstance(result, Photo):
                 # An upsert, not INSERT OR REPLACE: a replaced row would take the analysis
                 # of the photo (quality, faces) with it through ON DELETE CASCADE.
+                # A copy read without its Takeout sidecar does not undo what the sidecar
+                # of another copy said (the date and place the user saw in Google Photos).
                 self._db.execute(
                     f"INSERT INTO photos ({_PHOTO_COLUMNS}) VALUES ({_PHOTO_PLACEHOLDERS}) "
-                    f"ON CONFLICT (content_hash) DO UPDATE SET {_UPDATE_PHOTO}",
+                    f"ON CONFLICT (content_hash) DO UPDATE SET {_UPDATE_PHOTO} "
+                    "WHERE photos.taken_at_source IS NOT 'sidecar' "
+                    "OR excluded.taken_at_source = 'sidecar'",
                     _photo_row(result),
                 )
                 # read again: its place is named again from what the file says now

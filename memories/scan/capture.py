@@ -89,12 +89,14 @@ def _placed(chosen: Candidate, others: Sequence[Candidate], zone_here: ZoneLooku
     if taken_at.tzinfo is not None:
         return Capture(taken_at, chosen.source, ZoneSource.FILE)
     # A wall clock without offset: another date of the file may give the same wall clock with
-    # its zone (a raw file's XMP, a phone's QuickTime key).
+    # its zone (a raw file's XMP). Not IPTC's: editors write +0000 there when they do not
+    # know the zone.
     for other in others:
         other_time = other.taken_at
         if (
             other_time is not None
             and not other.instant
+            and other.source is not DateSource.IPTC
             and other_time.tzinfo is not None
             and abs(other_time.replace(tzinfo=None) - taken_at) <= _SAME_INSTANT
         ):

@@ -13,7 +13,7 @@ from memories.scan.raw import RAW_EXTENSIONS
 from memories.scan.takeout import match_sidecars
 
 PHOTO_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".heic", ".heif", ".hif", ".avif",
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".heic", ".heif", ".hif", ".avif", ".avifs",
      ".jxl", ".webp", ".tif", ".tiff", ".gif", ".bmp"}
 ) | RAW_EXTENSIONS  # fmt: skip
 VIDEO_EXTENSIONS = frozenset(

@@ -6,6 +6,7 @@ a file it cannot use comes back as `Skipped` with a one-line reason.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import logging
@@ -240,7 +241,9 @@ def _read_with_pillow(
             raise _Unusable(f"impossible image size {width}x{height}")
         image_format = "JPEG" if image.format == "MPO" else image.format or "?"
         if image_format == "TIFF":  # a TIFF's tags are its own first directory
-            facts = _tiff_facts(image)
+            # Pillow turns a TIFF upright itself as it opens it (its size too), so it is
+            # shown as decoded: turning it again would lay it on its side
+            facts = dataclasses.replace(_tiff_facts(image), orientation=1)
         else:
             facts = _exif_facts(_exif_block(image, file))
         xmp = read_xmp_facts(_xmp_packet(image))
