@@ -183,6 +183,21 @@ def test_a_foreign_sidecar_is_ignored(make_photo):
     assert photo.sidecar is None
 
 
+def test_a_scan_notes_each_sidecar_it_ignored(make_photo, tmp_path):
+    from memories.catalog import Catalog
+    from memories.scan.index import scan_folders
+
+    path = make_photo("IMG_3.jpg", taken_at="2022:12:16 16:06:47")
+    path.with_name("IMG_3.jpg.json").write_text('{"test": "data"}')
+    with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
+        report = scan_folders([path.parent], catalog, exclude=None, workers=1)
+    assert report.warnings == [
+        f"{path}.json: ignored (not a Google Takeout sidecar); its photo is read from its own "
+        "metadata"
+    ]
+    assert report.exit_status == 0
+
+
 # Choosing, as data ------------------------------------------------------------------------
 
 

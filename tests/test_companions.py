@@ -121,6 +121,15 @@ def test_a_lone_clip_is_an_ordinary_video(make_photo, clip, tmp_path):
     assert photos[str(mov)].kind is PhotoKind.VIDEO
 
 
+def test_a_live_photo_whose_clip_is_damaged_is_a_still(make_photo, clip, tmp_path):
+    still = live_still(make_photo, "IMG_0001.JPG")
+    mov = live_clip(clip, still.with_name("IMG_0001.MOV"))
+    mov.write_bytes(mov.read_bytes()[: mov.stat().st_size // 3])
+    photos = {photo.path_text: photo for photo in scanned(still.parent, tmp_path / "lib")}
+    assert str(mov) not in photos
+    assert photos[str(still)].motion is None
+
+
 def test_a_live_photo_counts_once_in_the_timeline(make_photo, clip, tmp_path, settings):
     still = live_still(make_photo, "IMG_0001.JPG")
     live_clip(clip, still.with_name("IMG_0001.MOV"))

@@ -15,6 +15,7 @@ from memories.parallel import map_in_batches
 from memories.scan.companions import find_companions
 from memories.scan.discover import discover
 from memories.scan.metadata import read_many
+from memories.scan.takeout import read_takeout_sidecar
 
 FINDING = "Finding photos"
 READING = "Reading photos"
@@ -71,8 +72,11 @@ def scan_folders(
     known_contents = catalog.content_hashes() if to_read else set()
 
     batch: list[tuple[FileEntry, Photo | Skipped]] = []
+    ignored_sidecars: list[Path] = []
     for done, (entry, result) in enumerate(map_in_batches(read_many, to_read, workers), start=1):
         batch.append((entry, result))
+        if entry.sidecar and isinstance(result, Photo) and result.sidecar is None:
+            ignored_sidecars.append(entry.sidecar)
         if not _read_by_older_reader(last_seen.get(entry.path_text), entry):
             _tally(report, last_seen.get(entry.path_text), result, known_contents)
         if len(batch) >= _COMMIT_EVERY:
@@ -80,6 +84,7 @@ def scan_folders(
         if progress:
             progress(READING, done, len(to_read))
     _commit(catalog, batch)
+    report.warnings += _sidecar_notes(ignored_sidecars)
 
     gone = {Path(path) for path in set(last_seen) - {entry.path_text for entry in found.files}}
     gone -= _files_under_empty_roots(roots, gone, found.files, report.warnings)
@@ -108,6 +113,18 @@ def _tally(
     else:
         report.new += 1
         known.add(result.content_hash)  # later copies in this same run are not new
+
+
+def _sidecar_notes(ignored: list[Path], shown: int = 10) -> list[str]:
+    """A note for each sidecar that was ignored, the reason read again here (it is rare)."""
+    notes = [
+        f"{sidecar}: ignored ({read_takeout_sidecar(sidecar).problem or 'not usable'}); "
+        "its photo is read from its own metadata"
+        for sidecar in ignored[:shown]
+    ]
+    if len(ignored) > shown:
+        notes.append(f"... and {len(ignored) - shown:,} more sidecars ignored")
+    return notes
 
 
 def _unchanged(before: FileState | None, entry: FileEntry) -> bool:
