@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Callable
@@ -14,6 +15,13 @@ from PIL import Image
 from memories.config import Settings
 
 DEVDATA = Path(__file__).resolve().parents[2] / "shared" / "devdata"
+PEERS = DEVDATA / "peers"
+
+
+def peers_expected(name: str) -> dict:
+    """What other photo tools' tests expect of the file `name` under devdata/peers."""
+    entries = json.loads((PEERS / "expected.json").read_text())
+    return next(entry for entry in entries if entry["file"] == name)
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 

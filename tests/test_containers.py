@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import struct
 import subprocess
 from datetime import UTC, datetime, timedelta, timezone
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from conftest import DEVDATA
+from conftest import DEVDATA, PEERS, peers_expected
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -443,23 +442,18 @@ def test_truncated_and_mutated_files_raise_only_not_a_video(tmp_path_factory, na
 
 # Real files from ../shared/devdata ---------------------------------------------------------------
 
-PEERS = DEVDATA / "peers"
 REAL_VIDEOS = ["exiftool-t/t/images/Pentax.avi", "exiftool-t/t/images/M2TS.mts",
                "photoprism/assets/examples/earth.avi"]  # fmt: skip
 # exiftool reads IDIT's `2009/10/27 12:14:34` to the minute only; the camera wrote the seconds.
 _TO_THE_MINUTE = {"exiftool-t/t/images/Pentax.avi"}
 
 
-def _expected(name: str) -> dict:
-    entries = json.loads((PEERS / "expected.json").read_text())
-    return next(entry for entry in entries if entry["file"] == name)
-
 
 @pytest.mark.devdata
 @pytest.mark.skipif(not PEERS.is_dir(), reason="../shared/devdata is not present")
 @pytest.mark.parametrize("name", REAL_VIDEOS)
 def test_real_files_match_the_expected_facts(name):
-    expected, facts = _expected(name), facts_of(PEERS / name)
+    expected, facts = peers_expected(name), facts_of(PEERS / name)
     assert (facts.width, facts.height) == (expected["width"], expected["height"])
     if expected["duration_s"] is not None:  # null: the peers disagree, so nothing is established
         assert facts.duration == pytest.approx(expected["duration_s"], abs=0.01)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
 import struct
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import DEVDATA, exif_bytes
+from conftest import DEVDATA, PEERS, exif_bytes, peers_expected
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -405,21 +404,16 @@ def test_random_bytes_behind_a_raw_magic_raise_only_not_a_raw(magic, rest):
 
 # --- Real files from ../shared/devdata -------------------------------------------------------
 
-PEERS = DEVDATA / "peers"
 REAL_RAWS = ["exiftool-t/t/images/DNG.dng", "exiftool-t/t/images/CanonRaw.cr3",
              "photoprism/assets/examples/canon_eos_6d.dng"]  # fmt: skip
 
-
-def _expected(name: str) -> dict:
-    entries = json.loads((PEERS / "expected.json").read_text())
-    return next(entry for entry in entries if entry["file"] == name)
 
 
 @pytest.mark.devdata
 @pytest.mark.skipif(not DEVDATA.is_dir(), reason="../shared/devdata is not present")
 @pytest.mark.parametrize("name", REAL_RAWS)
 def test_real_raws_match_the_expected_facts(name):
-    path, expected = PEERS / name, _expected(name)
+    path, expected = PEERS / name, peers_expected(name)
     with open(path, "rb") as file:
         facts = read_raw(file, path.stat().st_size)
     assert (facts.width, facts.height) == (expected["width"], expected["height"])

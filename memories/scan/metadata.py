@@ -13,7 +13,7 @@ import logging
 import os
 import warnings
 from collections.abc import Sequence
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
@@ -44,7 +44,6 @@ apart (the head holds EXIF and the first image data), and cheap on a library of 
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
-_CANON_RAW_BRANDS = {b"crx "}
 _QUICKTIME_FIRST_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 _JPEG_XL = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")
 _VIDEO_CONTAINERS = {"VIDEO", "AVI", "MPEG-TS", "MATROSKA"}
@@ -202,24 +201,17 @@ def _read_image(
         Candidate(xmp.taken_at, DateSource.XMP),
         Candidate(iptc_date, DateSource.IPTC),
     ]
-    capture = _capture(entry, sidecar, embedded, facts, gps)
-    return Photo(
-        path_text=entry.path_text,
-        content_hash=content_hash,
+    return _photo(
+        entry, content_hash, sidecar, _capture(entry, sidecar, embedded, facts, gps), gps,
         format=image_format,
         kind=image_kind(entry.path.name, image_format, width, height, facts.camera, animated),
         width=width,
         height=height,
         orientation=facts.orientation,
-        taken_at=capture.taken_at,
-        taken_at_source=capture.source,
-        gps=gps,
         camera=facts.camera,
-        zone_source=capture.zone,
         content_id=facts.content_id,
         motion=motion,
-        sidecar=_used(entry, sidecar),
-    )
+    )  # fmt: skip
 
 
 def _read_with_pillow(
@@ -294,21 +286,11 @@ def _read_raw(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) ->
     sidecar = read_takeout_sidecar(entry.sidecar)
     gps = sidecar.gps or facts.gps
     capture = _capture(entry, sidecar, [Candidate(facts.taken_at, DateSource.EXIF)], facts, gps)
-    return Photo(
-        path_text=entry.path_text,
-        content_hash=content_hash,
-        format="RAW",
-        kind=PhotoKind.PHOTO,
-        width=width,
-        height=height,
-        orientation=facts.orientation,
-        taken_at=capture.taken_at,
-        taken_at_source=capture.source,
-        gps=gps,
-        camera=facts.camera,
-        zone_source=capture.zone,
-        sidecar=_used(entry, sidecar),
-    )
+    return _photo(
+        entry, content_hash, sidecar, capture, gps,
+        format="RAW", kind=PhotoKind.PHOTO, width=width, height=height,
+        orientation=facts.orientation, camera=facts.camera,
+    )  # fmt: skip
 
 
 def _read_video(
@@ -329,31 +311,21 @@ def _read_video(
     capture = _capture(
         entry, sidecar, [Candidate(facts.created_at, source, facts.instant_only)], None, gps
     )
-    return Photo(
-        path_text=entry.path_text,
-        content_hash=content_hash,
-        format=_video_format(entry.path_text, container),
-        kind=PhotoKind.VIDEO,
-        width=facts.width,
-        height=facts.height,
-        orientation=facts.orientation,
-        taken_at=capture.taken_at,
-        taken_at_source=capture.source,
-        gps=gps,
-        camera=None,
-        duration=facts.duration,
-        zone_source=capture.zone,
-        content_id=facts.content_id,
-        sidecar=_used(entry, sidecar),
-    )
+    return _photo(
+        entry, content_hash, sidecar, capture, gps,
+        format=_video_format(entry.path_text, container), kind=PhotoKind.VIDEO,
+        width=facts.width, height=facts.height, orientation=facts.orientation, camera=None,
+        duration=facts.duration, content_id=facts.content_id,
+    )  # fmt: skip
 
 
 def _video_format(path_text: str, container: str) -> str:
-    if container != "VIDEO":
-        return {"AVI": "AVI", "MPEG-TS": "MTS"}.get(
-            container, _VIDEO_FORMATS.get(os.path.splitext(path_text)[1].lower(), "MKV")
-        )
-    return _VIDEO_FORMATS.get(os.path.splitext(path_text)[1].lower(), "MOV")
+    """The container's name: by its content, then its extension (MP4 or MOV, MKV or WebM)."""
+    by_content = {"AVI": "AVI", "MPEG-TS": "MTS"}.get(container)
+    by_name = _VIDEO_FORMATS.get(os.path.splitext(path_text)[1].lower())
+    if container == "MATROSKA":
+        return by_name if by_name == "WEBM" else "MKV"
+    return by_content or (by_name if by_name in ("MP4", "3GP") else "MOV")
 
 
 def enable_plugin(image_format: str) -> None:
@@ -412,6 +384,27 @@ def _capture(
         late,
         from_mtime(entry.mtime_ns),
         lambda: zone_at(*gps) if gps else None,
+    )
+
+
+def _photo(
+    entry: FileEntry,
+    content_hash: str,
+    sidecar: TakeoutFacts,
+    capture: Capture,
+    gps: tuple[float, float] | None,
+    **facts: Any,
+) -> Photo:
+    """The Photo of a file, from what every reader finds alike and the facts of its format."""
+    return Photo(
+        path_text=entry.path_text,
+        content_hash=content_hash,
+        taken_at=capture.taken_at,
+        taken_at_source=capture.source,
+        zone_source=capture.zone,
+        gps=gps,
+        sidecar=_used(entry, sidecar),
+        **facts,
     )
 
 
