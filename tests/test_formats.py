@@ -147,3 +147,16 @@ def test_camera_and_camcorder_videos_are_read(photos_dir, suffix, options):
     assert (video.width, video.height) == (160, 120)
     if suffix != ".MTS":
         assert video.duration == pytest.approx(2.0, abs=0.15)
+
+
+def test_a_video_that_gives_only_an_instant_is_shown_at_the_local_time_of_its_place(
+    photos_dir,
+):
+    """A QuickTime movie header is UTC: filmed at 20:00 in Lyon, it must not sit at 18:00."""
+    path = photos_dir / "evening.mov"
+    _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=64x48:d=1:r=10", "-c:v", "libx264",
+            "-pix_fmt", "yuv420p", "-metadata", "creation_time=2024-06-14T18:00:00Z",
+            "-metadata", "location=+45.7640+004.8357/", str(path))  # fmt: skip
+    video = read_photo(path)
+    assert video.taken_at.isoformat() == "2024-06-14T20:00:00+02:00"
+    assert (video.taken_at_source.value, video.zone_source.value) == ("quicktime", "gps")

@@ -99,7 +99,7 @@ def read_jpeg_end(
     files) the file is read and its image data walked to the marker: a file whose data stops
     before it was cut off.
     """
-    if tail.rstrip(b"\x00").endswith(_END_OF_IMAGE):
+    if _before_padding(file, size, tail).endswith(_END_OF_IMAGE):
         return JpegEnd(whole=True)
     if stated_clip is not None:
         from_end, length = stated_clip
@@ -111,6 +111,20 @@ def read_jpeg_end(
     if end is None:
         return JpegEnd(whole=False)
     return JpegEnd(whole=True, clip=_appended_video(data, end))
+
+
+def _before_padding(file: BinaryIO, size: int, tail: bytes) -> bytes:
+    """The last bytes of the file before any zero padding after them: a camera that pads its
+    files to fixed blocks may pad past the tail already read, so earlier blocks are looked at
+    (backwards, a block at a time) until one holds something else."""
+    data = tail.rstrip(b"\x00")
+    end = size - len(tail)
+    while not data and end > 0:
+        start = max(end - len(tail), 0)
+        file.seek(start)
+        data = file.read(end - start).rstrip(b"\x00")
+        end = start
+    return data
 
 
 def _end_of_image(data: bytes) -> int | None:
