@@ -247,8 +247,8 @@ def _skipped(folder: Path, tmp_path: Path) -> list:
         return catalog.skipped([folder])
 
 
-def _tiny_raw(jpeg: Path) -> bytes:
-    """A TIFF-structured raw file: IFD0 with the camera, date and a JPEG preview."""
+def _tiny_raw(jpeg: Path, xmp: bytes | None = None) -> bytes:
+    """A TIFF-structured raw file: IFD0 with the camera, date, a JPEG preview, and XMP."""
     preview = jpeg.read_bytes()
     make, model, date = b"NIKON\x00", b"D750\x00", b"2024:06:14 15:30:12\x00"
     entries = [  # tag, type, count, value (inline) or data
@@ -256,6 +256,8 @@ def _tiny_raw(jpeg: Path) -> bytes:
         (0x010F, 2, len(make), make), (0x0110, 2, len(model), model), (0x0112, 3, 1, 1),
         (0x0132, 2, len(date), date), (0x0201, 4, 1, "preview"), (0x0202, 4, 1, len(preview)),
     ]  # fmt: skip
+    if xmp:
+        entries.append((0x02BC, 7, len(xmp), xmp))
     header = b"II*\x00" + struct.pack("<I", 8)
     data_start = 8 + 2 + 12 * len(entries) + 4
     data, table = b"", b""

@@ -124,6 +124,26 @@ def test_a_lone_raw_is_shown_through_its_preview(photos_dir):
     assert decoded.size == (photo.width, photo.height)
 
 
+def test_a_raw_takes_the_zone_its_xmp_gives_for_the_same_moment(photos_dir):
+    from test_companions import _tiny_raw
+
+    preview = photos_dir / "preview.jpg"
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2005:08:03 18:59:18"
+    picture((96, 64)).save(preview, exif=exif.tobytes())
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+        b'"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:exif='
+        b'"http://ns.adobe.com/exif/1.0/" exif:DateTimeOriginal="2005-08-03T18:59:18-04:00"/>'
+        b"</rdf:RDF></x:xmpmeta>"
+    )
+    raw = photos_dir / "IMG_0001.dng"
+    raw.write_bytes(_tiny_raw(preview, xmp))
+    photo = read_photo(raw)
+    assert photo.taken_at.isoformat() == "2005-08-03T18:59:18-04:00"
+    assert photo.zone_source.value == "file"
+
+
 def test_a_raw_without_a_preview_is_skipped_with_its_reason(photos_dir):
     header = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 0) + b"\x00" * 4
     path = photos_dir / "empty.dng"

@@ -285,7 +285,11 @@ def _read_raw(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) ->
         raw.width, raw.height)  # fmt: skip
     sidecar = read_takeout_sidecar(entry.sidecar)
     gps = sidecar.gps or facts.gps
-    capture = _capture(entry, sidecar, [Candidate(facts.taken_at, DateSource.EXIF)], facts, gps)
+    embedded = [
+        Candidate(facts.taken_at, DateSource.EXIF),
+        Candidate(read_xmp_facts(raw.xmp).taken_at, DateSource.XMP),
+    ]
+    capture = _capture(entry, sidecar, embedded, facts, gps)
     return _photo(
         entry, content_hash, sidecar, capture, gps,
         format="RAW", kind=PhotoKind.PHOTO, width=width, height=height,

@@ -49,6 +49,10 @@ _LOSSLESS_FRAMES = frozenset({0xC3, 0xC7, 0xCB, 0xCF})  # CR2 and DNG sensor dat
 _JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 
 
+_XMP_TAG = 0x02BC
+_MAX_XMP_BYTES = 1024 * 1024
+
+
 class NotARaw(ValueError):
     """The file cannot be used as a RAW photo; the message is the one-line reason."""
 
@@ -63,6 +67,8 @@ class RawFacts:
     exif: ExifFacts
     preview: tuple[int, int] | None
     preview_size: tuple[int, int] | None
+    xmp: bytes | None = None
+    """The XMP packet of a TIFF-based RAW (IFD0's tag 700): a DNG keeps its zone there."""
 
 
 def looks_like_raw(head: bytes) -> str | None:
@@ -191,7 +197,15 @@ def _read_tiff_raw(file: BinaryIO, size: int, head: bytes) -> RawFacts:
     prefix = tiff.read(0, _exif_prefix_length(tiff, (ifd0, exif_ifd, gps_ifd)))
     exif = read_exif_facts(_with_tiff_magic(prefix))
     size_found = _panasonic_size(tiff, ifd0.entries) or _main_image_size(tiff, directories)
-    return _facts(file, size, size_found, exif, spans)
+    facts = _facts(file, size, size_found, exif, spans)
+    return replace(facts, xmp=_xmp_packet(tiff, ifd0.entries))
+
+
+def _xmp_packet(tiff: _Tiff, entries: dict[int, _Entry]) -> bytes | None:
+    entry = entries.get(_XMP_TAG)
+    if entry is None or entry[0] not in (1, 7) or not 4 < entry[1] <= _MAX_XMP_BYTES:
+        return None
+    return tiff.read(tiff.pointer(entry), entry[1]) or None
 
 
 def _with_tiff_magic(prefix: bytes) -> bytes:
