@@ -151,6 +151,11 @@ def test_google_motion_photo_says_where_its_video_is(make_photo, clip):
         f'GCamera:MicroVideo="1" GCamera:MicroVideoVersion="1" '
         f'GCamera:MicroVideoOffset="{len(video)}"/>'
     )
+    assert_motion_photo(path, description, video)
+
+
+def assert_motion_photo(path: Path, description: str, video: bytes) -> None:
+    """The JPEG at `path`, given this XMP and the video appended, reads with that clip."""
     with_segments(path, xmp_segment(description))
     still_size = path.stat().st_size
     path.write_bytes(path.read_bytes() + video)
@@ -172,12 +177,7 @@ def test_motion_photo_format_with_a_container_directory(make_photo, clip):
         f'Item:Length="{len(video)}"/></rdf:li>'
         "</rdf:Seq></Container:Directory></rdf:Description>"
     )
-    with_segments(path, xmp_segment(description))
-    still_size = path.stat().st_size
-    path.write_bytes(path.read_bytes() + video)
-    photo = read(path)
-    assert isinstance(photo, Photo)
-    assert photo.motion == Motion(str(path), still_size, len(video))
+    assert_motion_photo(path, description, video)
 
 
 @pytest.mark.parametrize("marker", [b"", b"MotionPhoto_Data"])
