@@ -85,12 +85,14 @@ def memory_record(memory: Memory, outputs: dict[str, str] | None = None) -> dict
 
 def event_record(event: Event) -> dict[str, Any]:
     """One entry of `memories events --json`."""
+    why = event.why
     return {
         "id": event.id,
         "start": event.start.isoformat(),
         "end": event.end.isoformat(),
         "place": event.place,
         "photos": [photo.path_text for photo in event.photos],
+        "why": {"rule": why.rule, "gap_minutes": why.gap_minutes, "km": why.km} if why else None,
     }
 
 

@@ -243,6 +243,17 @@ class Place:
     longitude: float
 
 
+class Cut(NamedTuple):
+    """Why an event starts where it does, with the figures that decided it."""
+
+    rule: str
+    """`first`, `gap`, `night`, `place` or `pause` (see `plan.events`)."""
+    gap_minutes: int | None
+    """The time without photos before it."""
+    km: float | None
+    """How far the photos moved, for `place`."""
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """A run of photos taken close together in time and place. Covers its photos exactly."""
@@ -250,6 +261,8 @@ class Event:
     id: str
     photos: tuple[TimelinePhoto, ...]
     place: str | None
+    why: Cut | None = None
+    """Why it starts where it does."""
 
     @property
     def start(self) -> datetime:

@@ -362,9 +362,10 @@ def _plan(
         photos, qualities=catalog.qualities(), places=places, faces=faces,
         showing_hidden_people=showing_hidden, home_zone=_zone_of(home),
     )  # fmt: skip
-    events = segment_events(timeline.photos)
     home_point = (home.latitude, home.longitude) if home else None
-    trips = find_trips(events, home_point, TripRules(away_km=settings.trip_distance_km))
+    trip_rules = TripRules(away_km=settings.trip_distance_km)
+    events = segment_events(timeline.photos, home=home_point, trip_rules=trip_rules)
+    trips = find_trips(events, home_point, trip_rules)
     rules = PlanRules(max_photos=settings.max_photos, kinds=kinds or frozenset(MemoryKind))
     memories = plan_memories(
         timeline.photos, events, trips, today=today,

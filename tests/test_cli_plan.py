@@ -101,7 +101,17 @@ def test_events_cover_every_dated_photo_once(library):
     paths = [path for event in events for path in event["photos"]]
     assert len(paths) == len(set(paths)) == 27  # 28 files but the screenshot
     assert [event["start"] for event in events] == sorted(event["start"] for event in events)
-    assert {"id", "start", "end", "photos"} <= set(events[0])
+    assert {"id", "start", "end", "photos", "why"} <= set(events[0])
+    assert events[0]["why"] == {"rule": "first", "gap_minutes": None, "km": None}
+    rules = {event["why"]["rule"] for event in events[1:]}
+    assert rules and rules <= {"gap", "night", "place", "pause"}
+    assert all(event["why"]["gap_minutes"] > 0 for event in events[1:])
+
+
+def test_events_say_why_each_one_starts(library):
+    table = run("events", "-l", library).stdout
+    assert "starts because" in table
+    assert "first photo" in table and ("no photos:" in table or "moved" in table)
 
 
 def test_planning_without_a_catalog_says_what_to_do(tmp_path):

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from timelines import ANNECY, GENEVA, KYOTO, LYON, OSAKA, every, moment
 
+from memories.model import Cut
 from memories.plan.events import find_trips, segment_events
 
 
@@ -32,10 +33,56 @@ def test_a_day_out_then_an_evening_party():
     assert sizes(segment_events(day)) == [30, 25]
 
 
-def test_a_long_gap_in_a_sparse_rhythm_does_not_split():
-    """Someone who takes a photo every two hours: a three-hour gap is just their rhythm."""
-    day = every("2024-05-04 08:00", 6, 120, gps=LYON) + every("2024-05-04 21:00", 2, 60, gps=LYON)
-    assert sizes(segment_events(day)) == [8]
+def test_a_long_lunch_at_the_lake_is_not_a_new_event():
+    day = every("2024-08-20 10:00", 12, 10, gps=ANNECY) + every("2024-08-20 14:30", 12, 10,
+                                                               gps=ANNECY)  # fmt: skip
+    assert sizes(segment_events(day, home=LYON)) == [24]
+
+
+def test_dinner_in_town_after_a_day_at_the_lake_is_a_new_event():
+    lake = every("2024-08-20 10:00", 12, 10, gps=ANNECY)
+    town = every("2024-08-20 13:00", 5, 10, gps=(ANNECY[0] + 0.04, ANNECY[1]))  # 4.4 km
+    events = segment_events(lake + town, home=LYON)
+    assert sizes(events) == [12, 5]
+    assert events[1].why == Cut("place", 70, 4.4)
+
+
+def test_near_home_outings_hours_apart_are_separate_events():
+    morning = every("2024-05-04 09:00", 5, 10, gps=LYON)
+    afternoon = every("2024-05-04 13:30", 5, 10, gps=LYON)
+    events = segment_events(morning + afternoon, home=LYON)
+    assert sizes(events) == [5, 5]
+    assert events[1].why.rule == "pause"
+
+
+def test_a_party_past_midnight_is_one_event_and_the_night_ends_it():
+    party = every("2024-12-31 22:00", 17, 15, gps=LYON)  # to 02:00
+    morning = every("2025-01-01 06:30", 3, 10, gps=LYON)
+    events = segment_events(party + morning, home=LYON)
+    assert sizes(events) == [17, 3]
+    assert events[1].why == Cut("night", 270, None)
+
+
+def test_on_a_trip_a_day_is_one_chapter():
+    sights = [(KYOTO[0] + 0.03 * n, KYOTO[1]) for n in range(3)]  # 3 km apart
+    days = []
+    for day in ("2024-04-03", "2024-04-04"):
+        for hour, spot in zip((9, 13, 18), sights, strict=True):
+            days += every(f"{day} {hour:02d}:00", 4, 10, gps=spot, offset_hours=9)
+    events = segment_events(days, home=LYON)
+    assert sizes(events) == [12, 12]
+    assert events[1].why.rule == "gap"
+    assert sizes(segment_events(days)) == [4] * 6  # without a home, no trip: each outing
+
+
+def test_photos_without_gps_never_join_two_places_far_apart():
+    lyon = every("2024-07-01 09:00", 3, 10, gps=LYON)
+    road = every("2024-07-01 09:30", 12, 12)  # no GPS, one longer stop at 11:54
+    road[8:] = [photo._replace(instant=photo.instant + 1800) for photo in road[8:]]
+    geneva = every("2024-07-01 12:40", 3, 10, gps=GENEVA)
+    events = segment_events(lyon + road + geneva)
+    assert sizes(events) == [11, 7]
+    assert events[1].why.rule == "place" and events[1].why.km > 100
 
 
 def test_a_far_place_jump_splits():

@@ -36,12 +36,13 @@ def read_timeline(path: Path):
 
 
 def outcome(photos) -> dict:
-    events = segment_events(photos)
+    events = segment_events(photos, home=LYON)
     trips = find_trips(events, LYON)
     memories = plan_memories(photos, events, trips, today=TODAY, home_city="Lyon")
     return {
         "events": [
-            [event.id, event.place, [p.path.stem for p in event.photos]] for event in events
+            [event.id, event.place, list(event.why or ()), [p.path.stem for p in event.photos]]
+            for event in events
         ],
         "trips": [[event.id for event in trip] for trip in trips],
         "memories": [

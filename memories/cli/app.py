@@ -40,6 +40,7 @@ from memories.cli.reports import (
     print_render_report,
     print_scan_report,
     when,
+    why_in_words,
 )
 from memories.cli.restyle import RESTYLE_EPILOG, restyle
 from memories.config import Settings
@@ -419,11 +420,11 @@ def events(
         print(json.dumps([event_record(event) for event in plan.events], indent=2))
         return
     console = stdout()
-    table = Table("id", "when", "place", "photos", box=None, pad_edge=False)
+    table = Table("id", "when", "place", "photos", "starts because", box=None, pad_edge=False)
     for event in plan.events:
         table.add_row(
             escape(event.id), escape(when(event.start, event.end)),
-            escape(event.place or "-"), str(len(event.photos)),
+            escape(event.place or "-"), str(len(event.photos)), escape(why_in_words(event.why)),
         )  # fmt: skip
     console.print(table)
     print_plan_summary(plan, console)

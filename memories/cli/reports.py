@@ -12,7 +12,7 @@ from memories import pipeline
 from memories.cli.common import count, shown
 from memories.config import Settings
 from memories.library import LibraryFolder
-from memories.model import Memory
+from memories.model import Cut, Memory
 from memories.render.outputs import RenderReport
 from memories.scan.index import ScanReport
 from memories.scan.overview import Overview
@@ -131,3 +131,24 @@ def describe(seen: Overview) -> str:
     if seen.companions:
         line += f"; {seen.companions:,} Live Photo clips and RAWs shown through their photos"
     return line + "."
+
+
+def why_in_words(why: Cut | None) -> str:
+    """`place: 14.2 km after 52 min` - what started an event, as `memories events` shows it."""
+    if why is None or why.rule == "first":
+        return "first photo"
+    gap = _duration(why.gap_minutes or 0)
+    if why.rule == "place":
+        return f"moved {why.km} km, after {gap}"
+    words = {"gap": "no photos", "night": "the night", "pause": "a pause"}
+    return f"{words.get(why.rule, why.rule)}: {gap}"
+
+
+def _duration(minutes: int) -> str:
+    """`45 min`, `3 h 20`, `26 h`, and `12 days` past two days."""
+    if minutes >= 2 * 24 * 60:
+        return f"{round(minutes / (24 * 60))} days"
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"

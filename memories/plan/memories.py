@@ -79,7 +79,8 @@ class _Planner:
     def event(self, event: Event) -> Memory | None:
         start, end = event.start, event.end
         days = (end.date() - start.date()).days + 1
-        if days > 1:
+        # a party past midnight is a night out, not two days
+        if days > 1 and (end - start).total_seconds() >= 12 * 3600:
             what = f"{days} days"
         elif event.place:
             what = _with_article(part_of_day(start, end))
