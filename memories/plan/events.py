@@ -7,7 +7,7 @@ photos a new event starts (each start keeps its reason, `Cut`):
 - `night`: after a pause of 3 hours or more across 4 in the morning (a night's sleep; a party
   past midnight stays one event);
 - `place`: the photos moved far (25 km after 20 minutes: a drive, a flight), or elsewhere
-  after a pause (2 km after 45 minutes: a day at the lake, then dinner in town). Photos
+  after a pause (3 km after 45 minutes: a day at the lake, then dinner in town). Photos
   without GPS between two located ones never join two places: the cut falls on the longest
   gap between them;
 - `pause`: 3 hours without photos at the same place (or where no photo says), near home
