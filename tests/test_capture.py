@@ -9,6 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from memories.model import DateSource, FileEntry, Photo, PhotoKind, Skipped, ZoneSource
@@ -304,4 +306,36 @@ def test_last_resort_is_this_machines_zone():
     (resolved,) = resolve_zones([dated("camera", datetime(2024, 7, 1, 10, 0), None)])
     assert resolved.zone_source is ZoneSource.SYSTEM
     assert resolved.taken_at.replace(tzinfo=None) == datetime(2024, 7, 1, 10, 0)
+    assert resolved.taken_at.tzinfo is not None
+
+
+# Hostile input ------------------------------------------------------------------------------
+
+
+@given(st.binary(max_size=600))
+@settings(max_examples=300, deadline=None)
+def test_any_xmp_or_iptc_bytes_give_facts_or_nothing(data):
+    read_xmp_facts(b"http://ns.adobe.com/xap/1.0/\x00" + data)
+    read_iptc_date(b"Photoshop 3.0\x00" + data)
+    read_iptc_date(b"Photoshop 3.0\x008BIM\x04\x04\x00\x00" + data)
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_any_xmp_date_text_is_a_date_or_nothing(text):
+    parsed = parse_xmp_date(text)
+    assert parsed is None or parsed.year >= 1826
+
+
+@given(
+    st.datetimes(min_value=datetime(1826, 1, 2), max_value=datetime(2099, 12, 30)),
+    st.datetimes(min_value=datetime(1826, 1, 2), max_value=datetime(2099, 12, 30)),
+)
+@settings(max_examples=200, deadline=None)
+def test_choosing_a_capture_from_any_dates_never_fails(wall_clock, instant):
+    capture = choose_capture(
+        instant.replace(tzinfo=UTC), [Candidate(wall_clock, DateSource.EXIF)], [], MTIME, no_zone
+    )
+    assert capture.source is DateSource.SIDECAR
+    (resolved,) = resolve_zones([dated("x", wall_clock, None)], ZoneInfo("Pacific/Chatham"))
     assert resolved.taken_at.tzinfo is not None

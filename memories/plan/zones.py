@@ -61,12 +61,15 @@ def _resolved(
         zone, source = home_zone, ZoneSource.HOME
     else:
         zone, source = _system_zone(taken_at if is_instant else None), ZoneSource.SYSTEM
-    if is_instant:
-        local = taken_at.astimezone(zone)
-    elif source is ZoneSource.SYSTEM:
-        local = taken_at.astimezone()  # a naive time is read as this machine's local time
-    else:
-        local = taken_at.replace(tzinfo=zone)
+    try:
+        if is_instant:
+            local = taken_at.astimezone(zone)
+        elif source is ZoneSource.SYSTEM:
+            local = taken_at.astimezone()  # a naive time is read as this machine's local time
+        else:
+            local = taken_at.replace(tzinfo=zone)
+    except (OverflowError, OSError, ValueError):  # a date the system's clock cannot place
+        local = taken_at if is_instant else taken_at.replace(tzinfo=UTC)
     offset = local.utcoffset() or timedelta(0)
     return photo._replace(taken_at=local.replace(tzinfo=timezone(offset)), zone_source=source)
 
