@@ -225,8 +225,10 @@ def _read_with_pillow(
         raise _Unusable(f"too large (more than {MAX_PIXELS // 10**6} megapixels)") from None
     except UnidentifiedImageError:
         raise _Unusable(f"not a readable image ({container} header is damaged)") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise _Unusable(f"damaged {container} file ({error})") from None
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as error:
+        # RuntimeError: the JPEG XL plugin's word for a damaged file
+        first_line = next(iter(str(error).splitlines()), type(error).__name__)
+        raise _Unusable(f"damaged {container} file ({first_line})") from None
     with image:
         width, height = image.size
         if width <= 0 or height <= 0:
