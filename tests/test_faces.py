@@ -91,7 +91,7 @@ def variant_faces(tmp_path_factory):
 
 def test_variants_of_one_person_group_together_and_two_people_never_merge(variant_faces):
     faces = [
-        KnownFace(index, "", face.box, face.encoding, None, False)
+        KnownFace(index, f"photo{index}", face.box, face.encoding, None, False)
         for index, (_, face) in enumerate(variant_faces)
     ]
     grouping = regroup(faces)

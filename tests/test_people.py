@@ -143,3 +143,58 @@ def test_split_finds_the_two_people_in_one():
 def test_split_of_one_tight_group_still_gives_two_parts():
     labels = split(people_like([5], spread=0.01))
     assert sorted(set(labels.tolist())) == [0, 1]
+
+
+# Two faces in one photo are two people ------------------------------------------------------
+
+
+def siblings(count: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Two children who look alike (0.3 apart, well under the cap) and are photographed
+    together: `count` photos, each with both."""
+    rng = np.random.default_rng(seed)
+    first = np.zeros(128)
+    first[0] = 1.0
+    second = first.copy()
+    second[1] = 0.3
+    jitter = 0.03 / np.sqrt(128)
+    faces = [[centre + rng.normal(0, jitter, 128) for centre in (first, second)]
+             for _ in range(count)]  # fmt: skip
+    pairs = np.array(faces, dtype=np.float32)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def together(a: np.ndarray, b: np.ndarray, **options) -> list[KnownFace]:
+    """Faces of two people, the n-th face of each in photo n."""
+    people = options.get("people") or [None] * (len(a) + len(b))
+    pinned = options.get("pinned") or [False] * (len(a) + len(b))
+    encodings = np.vstack([a, b])
+    return [
+        KnownFace(index + 1, f"photo{index % len(a)}", (0, 1, 1, 0), encodings[index],
+                  people[index], pinned[index])
+        for index in range(len(encodings))
+    ]  # fmt: skip
+
+
+def test_lookalikes_who_stand_together_are_two_people():
+    a, b = siblings(4)
+    assert regroup(faces_from(np.vstack([a, b]))).new_people == [[1, 2, 3, 4, 5, 6, 7, 8]]
+    grouping = regroup(together(a, b))
+    assert sorted(grouping.new_people) == [[1, 2, 3, 4], [5, 6, 7, 8]]
+
+
+def test_a_face_never_joins_a_person_already_in_its_photo():
+    a, b = siblings(4)
+    people = [3, 3, 3, 3, None, None, None, None]
+    grouping = regroup(together(a, b, people=people))
+    assert grouping.people == {3: [1, 2, 3, 4]}
+    assert grouping.new_people == [[5, 6, 7, 8]]
+
+
+def test_full_regrouping_takes_apart_what_stood_together_unless_the_user_merged_it():
+    a, b = siblings(3)
+    people = [4] * 6  # grouped into one person before photos were told apart
+    grouping = regroup(together(a, b, people=people), full=True)
+    assert sorted(grouping.people.values()) + grouping.new_people in (
+        [[1, 2, 3], [4, 5, 6]], [[4, 5, 6], [1, 2, 3]])  # fmt: skip
+    merged = regroup(together(a, b, people=people, pinned=[True] * 6), full=True)
+    assert merged.people == {4: [1, 2, 3, 4, 5, 6]}  # a merge by the user holds

@@ -46,10 +46,13 @@ def cluster(
     encodings: np.ndarray,
     fixed: Sequence[int | None],
     distance: float = CLUSTER_DISTANCE,
+    photos: Sequence[str] | None = None,
 ) -> np.ndarray:
     """A cluster label per face. Faces with the same `fixed` label end up together, faces with
     different ones apart, and free faces (None) join a cluster while the average distance
-    between the two clusters' faces stays under `distance`."""
+    between the two clusters' faces stays under `distance`. Two faces of one photo (`photos`
+    gives each face's) are two people: a free face never joins a cluster holding a face of its
+    photo (only the user's decisions, the fixed labels, may put them together)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -71,7 +74,7 @@ def cluster(
             labels[piece] = next_label
             next_label += 1
             continue
-        nodes, distances, weights = _nodes_of(piece, encodings, fixed)
+        nodes, distances, weights = _nodes_of(piece, encodings, fixed, photos)
         flat = _average_linkage(distances, weights, distance)
         for members, label in zip(nodes, flat, strict=True):
             labels[members] = next_label + label
@@ -80,7 +83,10 @@ def cluster(
 
 
 def _nodes_of(
-    piece: np.ndarray, encodings: np.ndarray, fixed: Sequence[int | None]
+    piece: np.ndarray,
+    encodings: np.ndarray,
+    fixed: Sequence[int | None],
+    photos: Sequence[str] | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """The piece as nodes to cluster: each fixed group as one node, as heavy as its faces
     (average linkage would join its faces first anyway, at distance 0), then each free
@@ -107,9 +113,30 @@ def _nodes_of(
         for start in range(0, len(members), _BLOCK):  # a big person, a block at a time
             mean += cdist(free_faces, encodings[members[start : start + _BLOCK]]).sum(axis=1)
         distances[index, len(groups) :] = distances[len(groups) :, index] = mean / len(members)
+    if photos is not None:
+        _keep_photo_mates_apart(distances, groups, free, photos)
     weights = np.array([len(members) for members in groups] + [1] * len(free), dtype=float)
     nodes = groups + [np.array([index]) for index in free]
     return nodes, distances, weights
+
+
+def _keep_photo_mates_apart(
+    distances: np.ndarray, groups: list[np.ndarray], free: list[int], photos: Sequence[str]
+) -> None:
+    """Put the free faces of one photo, and a free face and a group holding a face of its
+    photo, at `_APART`: average linkage then never joins them, however close they look (two
+    siblings side by side)."""
+    nodes_in: dict[str, list[int]] = defaultdict(list)  # photo -> free nodes showing it
+    for offset, index in enumerate(free):
+        nodes_in[photos[index]].append(len(groups) + offset)
+    for nodes in nodes_in.values():
+        if len(nodes) > 1:
+            block = np.ix_(nodes, nodes)
+            distances[block] = _APART
+    for group, members in enumerate(groups):
+        for photo in {photos[index] for index in members}:
+            for node in nodes_in.get(photo, ()):
+                distances[group, node] = distances[node, group] = _APART
 
 
 def _average_linkage(distances: np.ndarray, weights: np.ndarray, cap: float) -> np.ndarray:
@@ -159,7 +186,8 @@ def regroup(
     if not faces:
         return Grouping()
     fixed = [face.person if (face.pinned or not full) else None for face in faces]
-    labels = cluster(np.stack([face.encoding for face in faces]), fixed, distance)
+    encodings = np.stack([face.encoding for face in faces])
+    labels = cluster(encodings, fixed, distance, [face.content_hash for face in faces])
     clusters: dict[int, list[KnownFace]] = defaultdict(list)
     for face, label in zip(faces, labels, strict=True):
         clusters[int(label)].append(face)
