@@ -96,8 +96,10 @@ def event_record(event: Event) -> dict[str, Any]:
     }
 
 
-def person_record(summary: PersonSummary, faces: Sequence[FaceOnPhoto]) -> dict[str, Any]:
-    """One entry of `memories people --json`."""
+def person_record(
+    summary: PersonSummary, faces: Sequence[FaceOnPhoto], doubt: str | None = None
+) -> dict[str, Any]:
+    """One entry of `memories people --json`; `doubt` says why this may be two people."""
     person = summary.person
     return {
         "id": person.id,
@@ -109,4 +111,5 @@ def person_record(summary: PersonSummary, faces: Sequence[FaceOnPhoto]) -> dict[
         "photos": summary.photos,
         "first_seen": summary.first_seen.isoformat() if summary.first_seen else None,
         "last_seen": summary.last_seen.isoformat() if summary.last_seen else None,
+        "doubt": doubt,
     }

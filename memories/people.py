@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -113,16 +113,21 @@ class PeopleListing:
     """Each person's faces, by person id."""
     unassigned: int
     """Faces that match nobody well (yet)."""
+    doubts: dict[int, str] = field(default_factory=dict)
+    """People who may be two (a likely wrong merge), by id: why, in words."""
 
 
 def list_people(settings: Settings) -> PeopleListing:
+    from memories.analyze.people import doubts
+
     with _catalog(settings) as catalog:
         people = catalog.people_summary()
         faces: dict[int, list[FaceOnPhoto]] = {}
         for face in catalog.faces_on_photos():
             if face.person is not None:
                 faces.setdefault(face.person, []).append(face)
-        return PeopleListing(people, faces, catalog.face_count() - sum(p.faces for p in people))
+        unassigned = catalog.face_count() - sum(p.faces for p in people)
+        return PeopleListing(people, faces, unassigned, doubts(catalog.known_faces()))
 
 
 def name_person(settings: Settings, person_id: int, name: str) -> Person:

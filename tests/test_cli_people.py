@@ -80,7 +80,8 @@ def test_people_json_follows_the_contract(library, album):
     people = people_of(library)
     assert sorted(len(person["faces"]) for person in people) == [4, 5]
     for person in people:
-        assert {"id", "name", "hidden", "faces"} <= set(person)
+        assert {"id", "name", "hidden", "faces", "doubt"} <= set(person)
+        assert person["doubt"] is None  # the two who stand together in a photo stay two
         assert isinstance(person["id"], int) and person["name"] is None
         assert person["hidden"] is False
         for face in person["faces"]:

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memories.analyze.people import CLUSTER_DISTANCE, cluster, regroup, split
+from memories.analyze.people import CLUSTER_DISTANCE, cluster, doubts, regroup, split
 from memories.model import KnownFace
 
 
@@ -198,3 +198,21 @@ def test_full_regrouping_takes_apart_what_stood_together_unless_the_user_merged_
         [[1, 2, 3], [4, 5, 6]], [[4, 5, 6], [1, 2, 3]])  # fmt: skip
     merged = regroup(together(a, b, people=people, pinned=[True] * 6), full=True)
     assert merged.people == {4: [1, 2, 3, 4, 5, 6]}  # a merge by the user holds
+
+
+# Doubts: a person who may be two ------------------------------------------------------------
+
+
+def test_a_person_with_two_of_their_faces_in_one_photo_is_doubted():
+    a, b = siblings(3)
+    faces = together(a, b, people=[2] * 6)
+    assert doubts(faces) == {2: "3 photos show two of their faces"}
+    decided = together(a, b, people=[2] * 6, pinned=[True] * 6)  # the user merged them
+    assert doubts(decided) == {}
+
+
+def test_a_person_whose_faces_fall_into_two_groups_is_doubted():
+    encodings = people_like([5, 4])  # two people 1.0 apart, grown into one by small joins
+    faces = faces_from(encodings, [8] * 9)
+    assert doubts(faces) == {8: "their faces fall into two groups (5 and 4 faces)"}
+    assert doubts(faces_from(people_like([9]), [8] * 9)) == {}

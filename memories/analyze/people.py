@@ -210,6 +210,53 @@ def split(encodings: np.ndarray, distance: float = SPLIT_DISTANCE) -> np.ndarray
     return labels - 1
 
 
+DOUBT_GROUP = 3
+"""Faces each of two groups needs before a person whose faces fall into them is doubted."""
+_DOUBT_SAMPLE = 400
+"""At most this many faces of a person are compared (an even spread of them): enough to see
+two groups, and it keeps the listing quick for a person with thousands of faces."""
+
+
+def doubts(faces: Sequence[KnownFace]) -> dict[int, str]:
+    """The people who may be two, by id, and why in words: two of their faces in one photo
+    (unless the user put both there), or faces that fall into two groups farther apart than
+    grouping would join today (a person grown by many small joins)."""
+    by_person: dict[int, list[KnownFace]] = defaultdict(list)
+    for face in faces:
+        if face.person is not None:
+            by_person[face.person].append(face)
+    found: dict[int, str] = {}
+    for person, members in by_person.items():
+        in_photo = Counter(face.content_hash for face in members)
+        shared = [photo for photo, number in in_photo.items() if number > 1
+                  and not all(f.pinned for f in members if f.content_hash == photo)]  # fmt: skip
+        if shared:
+            found[person] = f"{len(shared)} photo{'s' * (len(shared) > 1)} show two of their faces"
+            continue
+        apart = _two_groups(members)
+        if apart:
+            found[person] = f"their faces fall into two groups ({apart[0]} and {apart[1]} faces)"
+    return found
+
+
+def _two_groups(members: Sequence[KnownFace]) -> tuple[int, int] | None:
+    """The sizes of a person's two largest sub-groups when those are, on average, farther
+    apart than CLUSTER_DISTANCE; None when the person holds together."""
+    if len(members) < 2 * DOUBT_GROUP:
+        return None
+    step = max(1, len(members) // _DOUBT_SAMPLE)
+    encodings = np.stack([face.encoding for face in members[::step]])
+    labels = split(encodings)
+    sizes = Counter(labels.tolist()).most_common(2)
+    if len(sizes) < 2 or sizes[1][1] < DOUBT_GROUP:
+        return None
+    (first, first_size), (second, second_size) = sizes
+    between = _pairwise(encodings)[np.ix_(labels == first, labels == second)].mean()
+    if between < CLUSTER_DISTANCE:
+        return None
+    return first_size * step, second_size * step
+
+
 def _name_clusters(
     clusters: list[list[KnownFace]], fixed_faces: set[int], min_faces: int
 ) -> Grouping:

@@ -77,7 +77,11 @@ def people(
     listing = core.list_people(settings)
     if as_json:
         records = [
-            person_record(summary, listing.faces.get(summary.person.id, []))
+            person_record(
+                summary,
+                listing.faces.get(summary.person.id, []),
+                listing.doubts.get(summary.person.id),
+            )
             for summary in listing.people
         ]
         print(json.dumps(records, indent=2))
@@ -96,6 +100,12 @@ def people(
             f"{summary.last_seen:%Y-%m-%d}" if summary.last_seen else "-",
         )  # fmt: skip
     console.print(table)
+    for person_id, why in sorted(listing.doubts.items()):
+        console.print(
+            f"Person {person_id} may be two people: {why}; see `memories people sheet "
+            f"{person_id}`, and `memories people split {person_id}` if so.",
+            markup=False,
+        )
     if listing.unassigned:
         console.print(
             f"{count(listing.unassigned, 'face')} match nobody well yet and are in no person.",
