@@ -167,17 +167,21 @@ def build(entries):
 @given(timelines)
 def test_events_cover_every_photo_once_in_order_without_overlap(entries):
     photos = build(entries)
-    events = segment_events(photos)
-    flattened = [photo.content_hash for event in events for photo in event.photos]
-    assert flattened == [photo.content_hash for photo in photos]
-    for earlier, later in pairwise(events):
-        assert earlier.photos[-1].instant <= later.photos[0].instant
+    for home in (None, LYON, KYOTO):  # with a home, trip days are joined into chapters
+        events = segment_events(photos, home=home)
+        flattened = [photo.content_hash for event in events for photo in event.photos]
+        assert flattened == [photo.content_hash for photo in photos]
+        for earlier, later in pairwise(events):
+            assert earlier.photos[-1].instant <= later.photos[0].instant
+        assert [event.why.rule == "first" for event in events] == [True] + [False] * (
+            len(events) - 1
+        )
 
 
 @settings(max_examples=100, deadline=None)
 @given(timelines)
 def test_event_ids_are_deterministic_unique_and_safe(entries):
-    first = [event.id for event in segment_events(build(entries))]
-    assert first == [event.id for event in segment_events(build(entries))]
+    first = [event.id for event in segment_events(build(entries), home=LYON)]
+    assert first == [event.id for event in segment_events(build(entries), home=LYON)]
     assert len(set(first)) == len(first)
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", event_id) for event_id in first)
