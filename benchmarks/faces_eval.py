@@ -1,6 +1,6 @@
 """How well faces are grouped into people, against labelled photos (folder name = person).
 
-    python benchmarks/faces_eval.py [--faces ../shared/devdata/faces] [--variants]
+    python benchmarks/faces_eval.py [--faces ../shared/devdata/faces] [--variants] [--hard]
 
 Finds faces with our face stage (the largest face of each photo is the labelled person),
 then groups the encodings with several methods and scores each against the labels:
@@ -10,7 +10,10 @@ then groups the encodings with several methods and scores each against the label
 Methods: ours (average linkage under a distance cap, with the minimum size of a new person),
 the same at other caps, complete linkage, chinese whispers (dlib), DBSCAN with a core count,
 and the baseline: face_recognition-style DBSCAN at the model's 0.6 threshold.
---variants adds flipped, cropped, recoloured and scaled copies of every photo.
+--variants adds flipped, cropped, recoloured and scaled copies of every photo; --hard adds
+degraded ones (blurred twice as much and more, shrunk, half hidden), where a face that cannot be
+trusted must not glue people together: ours is scored as it groups (blurred faces do not vote,
+`TRUSTED_SHARPNESS`) and with every face voting.
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from memories.analyze.faces import find_faces
-from memories.analyze.people import CLUSTER_DISTANCE, MIN_FACES, cluster
-from memories.model import FileEntry, Photo
+from memories.analyze.people import CLUSTER_DISTANCE, MIN_FACES, TRUSTED_SHARPNESS, cluster
+from memories.model import Face, FileEntry, Photo
 from memories.scan.metadata import read_media
 
 DEVDATA_FACES = Path(__file__).resolve().parents[2] / "shared" / "devdata" / "faces"
@@ -39,16 +42,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=Path, default=DEVDATA_FACES)
     parser.add_argument("--variants", action="store_true")
+    parser.add_argument("--hard", action="store_true")
     args = parser.parse_args()
 
-    encodings, labels, missed = encode_labelled(args.faces, args.variants)
+    encodings, labels, missed, sharpness = encode_labelled(args.faces, args.variants, args.hard)
+    extra = " (with variants)" if args.variants else ""
+    extra += " (with degraded copies)" if args.hard else ""
     print(
-        f"{len(labels)} faces of {len(set(labels))} people from {args.faces}"
-        f"{' (with variants)' if args.variants else ''}; no face found in {missed} photos\n"
+        f"{len(labels)} faces of {len(set(labels))} people from {args.faces}{extra}; "
+        f"no face found in {missed} photos; {int((sharpness < TRUSTED_SHARPNESS).sum())} "
+        f"faces blurrier than {TRUSTED_SHARPNESS:g}\n"
     )
     truth = np.array([sorted(set(labels)).index(label) for label in labels])
     print(f"{'method':44} {'pair P':>7} {'pair R':>7} {'pair F1':>7} {'BCubed F':>8} {'people':>6}")
-    for name, method in methods().items():
+    gated = f"ours, blurred faces left out (< {TRUSTED_SHARPNESS:g})"
+    every = {gated: lambda e: trusted_only(e, sharpness), **methods()}
+    for name, method in every.items():
         predicted = method(encodings)
         pair = pairwise_scores(truth, predicted)
         bcubed = bcubed_f(truth, predicted)
@@ -75,20 +84,47 @@ def methods() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     return found
 
 
-def encode_labelled(root: Path, variants: bool) -> tuple[np.ndarray, list[str], int]:
-    encodings, labels, missed = [], [], 0
+def encode_labelled(
+    root: Path, variants: bool, hard: bool = False
+) -> tuple[np.ndarray, list[str], int, np.ndarray]:
+    encodings, labels, sharpness, missed = [], [], [], 0
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        for image in [Image.open(path).convert("RGB")] + (make_variants(path) if variants else []):
+        images = [Image.open(path).convert("RGB")]
+        images += make_variants(path) if variants else []
+        images += degraded(path) if hard else []
+        for image in images:
             face = largest_face(image, path)
             if face is None:
                 missed += 1
                 continue
-            encodings.append(face)
+            encodings.append(face.encoding)
+            sharpness.append(face.sharpness)
             labels.append(path.parent.name)
-    return np.stack(encodings), labels, missed
+    return np.stack(encodings), labels, missed, np.array(sharpness, dtype=float)
 
 
-def largest_face(image: Image.Image, source: Path) -> np.ndarray | None:
+def degraded(path: Path) -> list[Image.Image]:
+    """Copies a camera gets wrong: out of focus or shaken, far away, half hidden."""
+    image = Image.open(path).convert("RGB")
+    width, height = image.size
+    edge = max(width, height)
+    return [
+        image.filter(ImageFilter.GaussianBlur(edge / 120)),
+        image.filter(ImageFilter.GaussianBlur(edge / 60)),
+        image.resize((max(8, width * 90 // edge), max(8, height * 90 // edge))),
+        image.crop((0, 0, width, height * 55 // 100)),
+    ]
+
+
+def trusted_only(encodings: np.ndarray, sharpness: np.ndarray) -> np.ndarray:
+    """Ours as it groups: blurred faces stay out of every person (clusters of their own)."""
+    keep = np.flatnonzero(sharpness >= TRUSTED_SHARPNESS)
+    labels = -1 - np.arange(len(encodings))
+    labels[keep] = average_linkage(encodings[keep], CLUSTER_DISTANCE, MIN_FACES)
+    return labels
+
+
+def largest_face(image: Image.Image, source: Path) -> Face | None:
     import tempfile
 
     with tempfile.NamedTemporaryFile(suffix=".png") as file:
@@ -97,7 +133,7 @@ def largest_face(image: Image.Image, source: Path) -> np.ndarray | None:
         photo = read_media(FileEntry(file.name, stat.st_size, stat.st_mtime_ns))
         assert isinstance(photo, Photo), f"{source}: {photo}"
         faces = find_faces(photo)
-    return faces[0].encoding if faces else None
+    return faces[0] if faces else None
 
 
 def make_variants(path: Path) -> list[Image.Image]:

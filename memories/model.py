@@ -166,6 +166,9 @@ class Face:
     """128 float32 numbers; faces of one person lie within about 0.6 of each other."""
     score: float
     """The detector's confidence: higher is a clearer, more frontal face."""
+    sharpness: float | None = None
+    """Variance of the Laplacian of the face, seen at 64x64 grey: low for a blurred face,
+    whose encoding cannot be trusted (see `analyze.people.TRUSTED_SHARPNESS`)."""
 
     @property
     def width(self) -> int:
@@ -184,6 +187,8 @@ class KnownFace:
     """The person it belongs to, or None while it matches nobody well."""
     pinned: bool
     """Placed by a decision of the user (name, merge, split, hide): regrouping never moves it."""
+    sharpness: float | None = None
+    """As in Face; None for faces found before it was measured (trusted as they were)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,7 @@ def test_a_catalog_from_schema_1_is_migrated_keeping_its_photos(tmp_path):
     old.commit()
     old.close()
     with Catalog.open(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 6
+        assert catalog.schema_version == SCHEMA_VERSION == 7
         assert [photo.path for photo in catalog.photos()] == [Path("/p/a.jpg")]
         assert [photo.content_hash for photo in catalog.unmeasured(catalog.photos())] == ["abc"]
         assert [p.content_hash for p in catalog.unscanned_for_faces(catalog.photos())] == ["abc"]
@@ -150,7 +150,7 @@ def test_a_catalog_from_schema_5_keeps_photos_people_and_analysis_and_reads_file
     old.commit()
     old.close()  # fmt: skip
     with Catalog.open(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 6
+        assert catalog.schema_version == SCHEMA_VERSION == 7
         (kept,) = catalog.photos()
         assert kept.taken_at == datetime(2024, 6, 14, 15, 30, 12)
         report = scan_folders([photo_path.parent], catalog, exclude=None, workers=1)

@@ -39,6 +39,22 @@ def test_the_box_is_where_the_face_was_pasted(make_photo):
     assert len(face.landmarks) == 5 and face.score > 0
 
 
+def test_a_blurred_face_measures_blurred_and_does_not_vote(make_photo):
+    from PIL import ImageFilter
+
+    from memories.analyze.people import TRUSTED_SHARPNESS, trusted
+
+    sharp = scene(EILEEN, width=240)
+    [face] = find_faces(read(make_photo("sharp.jpg", image=sharp)))
+    blurred_scene = sharp.filter(ImageFilter.GaussianBlur(2))
+    [blurred] = find_faces(read(make_photo("blurred.jpg", image=blurred_scene)))
+    assert face.sharpness is not None and face.sharpness > 3 * TRUSTED_SHARPNESS
+    assert blurred.sharpness is not None and blurred.sharpness < TRUSTED_SHARPNESS
+    known = [KnownFace(1, "a", face.box, face.encoding, None, False, face.sharpness),
+             KnownFace(2, "b", blurred.box, blurred.encoding, None, False, blurred.sharpness)]
+    assert [trusted(k) for k in known] == [True, False]
+
+
 def test_boxes_are_in_displayed_pixels_for_rotated_photos(make_photo):
     upright = scene(EILEEN, size=(480, 640), at=(100, 250), width=240)
     # Stored turned on its side, with orientation 6 saying "rotate 90 degrees clockwise".

@@ -3,6 +3,8 @@ user's decisions as constraints, incremental joins, full regrouping with stable 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -216,3 +218,23 @@ def test_a_person_whose_faces_fall_into_two_groups_is_doubted():
     faces = faces_from(encodings, [8] * 9)
     assert doubts(faces) == {8: "their faces fall into two groups (5 and 4 faces)"}
     assert doubts(faces_from(people_like([9]), [8] * 9)) == {}
+
+
+# Faces that cannot be trusted do not vote ----------------------------------------------------
+
+
+def test_blurred_faces_form_and_join_no_person():
+    encodings = people_like([4, 2])
+    faces = faces_from(encodings, [5, 5, 5, None, None, None])
+    blurred = [face if face.id < 4 else replace(face, sharpness=20.0) for face in faces]
+    sharp = [face if face.id < 4 else replace(face, sharpness=900.0) for face in faces]
+    assert regroup(sharp).people == {5: [1, 2, 3, 4]}
+    grouping = regroup(blurred)
+    assert grouping.people == {5: [1, 2, 3]}
+    assert grouping.new_people == [] and grouping.unassigned == [4, 5, 6]
+
+
+def test_a_blurred_face_placed_by_the_user_stays():
+    faces = faces_from(people_like([3]), [5, 5, 5], pinned=[True] * 3)
+    faces = [replace(face, sharpness=5.0) for face in faces]
+    assert regroup(faces, full=True).people == {5: [1, 2, 3]}

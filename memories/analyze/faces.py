@@ -80,10 +80,29 @@ def find_faces(photo: Photo, plan: DetectionPlan | None = None) -> list[Face]:
             ),
             encoding=np.asarray(encoding, dtype=np.float32),
             score=float(score),
+            sharpness=face_sharpness(pixels, shape.rect),
         )
         for shape, encoding, score in zip(shapes, encodings, scores, strict=True)
     ]
     return sorted(faces, key=lambda face: face.width, reverse=True)
+
+
+SHARPNESS_EDGE = 64
+"""Faces are judged for blur at this size, so that a large and a small face compare."""
+
+
+def face_sharpness(pixels: np.ndarray, rect: Any) -> float:
+    """How sharp the face inside `rect` is: the variance of the Laplacian of its grey crop at
+    64x64 (a face on a sharp photo gives hundreds to thousands; a blurred one tens)."""
+    import cv2
+
+    top, bottom = max(rect.top(), 0), min(rect.bottom(), pixels.shape[0])
+    left, right = max(rect.left(), 0), min(rect.right(), pixels.shape[1])
+    if bottom - top < 2 or right - left < 2:
+        return 0.0
+    grey = cv2.cvtColor(np.ascontiguousarray(pixels[top:bottom, left:right]), cv2.COLOR_RGB2GRAY)
+    crop = cv2.resize(grey, (SHARPNESS_EDGE, SHARPNESS_EDGE), interpolation=cv2.INTER_AREA)
+    return round(float(cv2.Laplacian(crop, cv2.CV_64F).var()), 1)
 
 
 def encodings_at(

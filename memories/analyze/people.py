@@ -26,6 +26,12 @@ MIN_FACES = 2
 """A new person needs this many faces; a lone face stays unassigned until others match it."""
 SPLIT_DISTANCE = 0.45
 """`people split` cuts a person into sub-groups whose faces are on average this close."""
+TRUSTED_SHARPNESS = 80.0
+"""Faces blurrier than this (the Laplacian variance of the face at 64x64 grey) do not vote:
+they form and join no person by themselves. Chosen on the devdata faces and blurred copies
+of them (`benchmarks/faces_eval.py --hard`): sharp faces measure 490 and more at their 10th
+percentile, and every face whose encoding strayed beyond 0.5 from its person's measured
+under 60."""
 _APART = 1e9
 """The distance given to faces that must stay apart: it outweighs any average it is part of."""
 _BLOCK = 2048
@@ -185,14 +191,28 @@ def regroup(
     """
     if not faces:
         return Grouping()
-    fixed = [face.person if (face.pinned or not full) else None for face in faces]
-    encodings = np.stack([face.encoding for face in faces])
-    labels = cluster(encodings, fixed, distance, [face.content_hash for face in faces])
+    everyone = [(face, face.person if (face.pinned or not full) else None) for face in faces]
+    # A blurred face's encoding strays between people: it does not vote, and stays
+    # unassigned until the user places it.
+    voters = [(face, person) for face, person in everyone if person is not None or trusted(face)]
+    blurred = sorted(face.id for face, person in everyone if person is None and not trusted(face))
+    if not voters:
+        return Grouping(unassigned=blurred)
+    fixed = [person for _, person in voters]
+    encodings = np.stack([face.encoding for face, _ in voters])
+    labels = cluster(encodings, fixed, distance, [face.content_hash for face, _ in voters])
     clusters: dict[int, list[KnownFace]] = defaultdict(list)
-    for face, label in zip(faces, labels, strict=True):
+    for (face, _), label in zip(voters, labels, strict=True):
         clusters[int(label)].append(face)
-    fixed_faces = {face.id for face, person in zip(faces, fixed, strict=True) if person is not None}
-    return _name_clusters(list(clusters.values()), fixed_faces, min_faces)
+    fixed_faces = {face.id for face, person in voters if person is not None}
+    grouping = _name_clusters(list(clusters.values()), fixed_faces, min_faces)
+    grouping.unassigned = sorted(grouping.unassigned + blurred)
+    return grouping
+
+
+def trusted(face: KnownFace) -> bool:
+    """Whether the face is sharp enough for its encoding to place it (unmeasured: yes)."""
+    return face.sharpness is None or face.sharpness >= TRUSTED_SHARPNESS
 
 
 def split(encodings: np.ndarray, distance: float = SPLIT_DISTANCE) -> np.ndarray:

@@ -67,13 +67,14 @@ class FaceTables:
             for face in [] if isinstance(result, UnreadablePhoto) else result:
                 self._db.execute(
                     "INSERT INTO faces (content_hash, box_top, box_right, box_bottom, box_left, "
-                    "landmarks, encoding, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "landmarks, encoding, score, sharpness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         photo.content_hash,
                         *face.box,
                         json.dumps(face.landmarks),
                         face.encoding.astype("<f4").tobytes(),
                         face.score,
+                        face.sharpness,
                     ),
                 )
 
@@ -82,7 +83,7 @@ class FaceTables:
         where, params = ("WHERE person_id = ?", (person_id,)) if person_id is not None else ("", ())
         rows = self._db.execute(
             "SELECT id, content_hash, box_top, box_right, box_bottom, box_left, encoding, "
-            f"person_id, pinned FROM faces {where} ORDER BY id",
+            f"person_id, pinned, sharpness FROM faces {where} ORDER BY id",
             params,
         )
         return [
@@ -93,9 +94,11 @@ class FaceTables:
                 encoding=np.frombuffer(encoding, dtype="<f4"),
                 person=person,
                 pinned=bool(pinned),
+                sharpness=sharpness,
             )
-            for face_id, content_hash, top, right, bottom, left, encoding, person, pinned in rows
-        ]
+            for (face_id, content_hash, top, right, bottom, left, encoding, person, pinned,
+                 sharpness) in rows
+        ]  # fmt: skip
 
     def face_count(self) -> int:
         return self._db.execute("SELECT count(*) FROM faces").fetchone()[0]

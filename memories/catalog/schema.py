@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -109,6 +109,11 @@ MIGRATIONS: tuple[str, ...] = (
         of_hash TEXT NOT NULL REFERENCES photos (content_hash) ON DELETE CASCADE,
         role TEXT NOT NULL
     );
+    """,
+    # 6 -> 7: how sharp each face is (a blurred face does not vote in grouping; faces found
+    # before are NULL and count as before)
+    """
+    ALTER TABLE faces ADD COLUMN sharpness REAL;
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
