@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from memories.scan.discover import RAW_EXTENSIONS
 from memories.scan.raw import (
-    RAW_EXTENSIONS,
     NotARaw,
     RawFacts,
     looks_like_raw,

@@ -9,9 +9,12 @@ from pathlib import Path
 
 from memories.errors import PhotosFolderMissing
 from memories.model import FileEntry, Skipped
-from memories.scan.raw import RAW_EXTENSIONS
-from memories.scan.takeout import match_sidecars
 
+RAW_EXTENSIONS = frozenset(
+    {".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2", ".raf",
+     ".pef", ".srw", ".3fr", ".erf", ".kdc", ".mos"}
+)  # fmt: skip
+"""Camera raw files (read by `scan.raw`); DNG and most others are TIFFs by their content."""
 PHOTO_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".heic", ".heif", ".hif", ".avif", ".avifs",
      ".jxl", ".webp", ".tif", ".tiff", ".gif", ".bmp"}
@@ -122,7 +125,7 @@ def _walk(
                 skipped.append(Skipped(Path(entry.path), reason))
                 continue
             media.append((entry, stat))
-        sidecars = match_sidecars([e.name for e, _ in media], json_names) if json_names else {}
+        sidecars = _sidecars([e.name for e, _ in media], json_names) if json_names else {}
         for entry, stat in media:
             sidecar = sidecars.get(entry.name)
             add(FileEntry(entry.path, stat.st_size, stat.st_mtime_ns,
@@ -140,5 +143,12 @@ def _sidecar_of(path: Path) -> Path | None:
         json_names = [name for name in os.listdir(path.parent) if name.lower().endswith(".json")]
     except OSError:
         return None
-    sidecar = match_sidecars([path.name], json_names).get(path.name)
+    sidecar = _sidecars([path.name], json_names).get(path.name)
     return path.with_name(sidecar) if sidecar else None
+
+
+def _sidecars(media_names: list[str], json_names: list[str]) -> dict[str, str]:
+    # imported here: only folders with JSON files (Takeout exports) need the matcher
+    from memories.scan.takeout import match_sidecars
+
+    return match_sidecars(media_names, json_names)

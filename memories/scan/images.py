@@ -14,7 +14,6 @@ from PIL import Image, ImageCms
 from memories.errors import UnreadablePhoto
 from memories.model import Photo
 from memories.scan.metadata import enable_plugin
-from memories.scan.raw import raw_preview
 
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
@@ -32,8 +31,7 @@ def decode_displayed(
     to sRGB, so that outputs look as the camera meant on every screen."""
     try:
         enable_plugin(photo.format)
-        # A raw file is shown through the JPEG preview its camera embedded in it.
-        source = io.BytesIO(raw_preview(photo.path)) if photo.format == "RAW" else photo.path
+        source = _raw_preview(photo) if photo.format == "RAW" else photo.path
         # Pillow warns of quirks it reads past (a malformed MPO): nothing a user can act on
         with warnings.catch_warnings(action="ignore"), Image.open(source) as image:
             if max_edge is not None:
@@ -51,6 +49,13 @@ def decode_displayed(
         # the preview is smaller than the sensor: at full size, callers expect the photo's size
         decoded = decoded.resize((photo.width, photo.height), Image.Resampling.BICUBIC)
     return decoded
+
+
+def _raw_preview(photo: Photo) -> io.BytesIO:
+    """A raw file is shown through the JPEG preview its camera embedded in it."""
+    from memories.scan.raw import raw_preview
+
+    return io.BytesIO(raw_preview(photo.path))
 
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))

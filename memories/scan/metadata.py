@@ -19,13 +19,12 @@ from PIL import Image, UnidentifiedImageError
 
 from memories.model import DateSource, FileEntry, Motion, Photo, PhotoKind, Skipped
 from memories.scan.capture import Candidate, Capture, choose_capture
-from memories.scan.containers import read_container_facts, sniff_container
 from memories.scan.dates import date_from_filename, from_mtime
+from memories.scan.discover import RAW_EXTENSIONS
 from memories.scan.exif import ExifFacts, facts_from_tags, read_exif_facts
 from memories.scan.iptc import read_iptc_date
 from memories.scan.jpeg import read_jpeg_end, read_jpeg_header
 from memories.scan.kinds import image_kind
-from memories.scan.raw import RAW_EXTENSIONS, NotARaw, looks_like_raw, read_raw
 from memories.scan.takeout import TakeoutFacts, read_takeout_sidecar
 from memories.scan.timezones import zone_at
 from memories.scan.video import NotAVideo, boxes_fit, read_video_facts
@@ -145,6 +144,10 @@ def _sniff(head: bytes, path_text: str) -> str | None:
         return "GIF"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
+    # The readers of rarer formats load when a file first needs them, not at every start-up.
+    from memories.scan.containers import sniff_container
+    from memories.scan.raw import looks_like_raw
+
     if looks_like_raw(head):
         return "RAW"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
@@ -276,6 +279,8 @@ def _xmp_packet(image: Image.Image) -> bytes | None:
 
 def _read_raw(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) -> Photo:
     """A camera's raw file: its own metadata, shown through the preview it embeds."""
+    from memories.scan.raw import NotARaw, read_raw
+
     try:
         raw = read_raw(file, size)
     except NotARaw as problem:
@@ -302,6 +307,8 @@ def _read_raw(entry: FileEntry, file: BinaryIO, size: int, content_hash: str) ->
 def _read_video(
     entry: FileEntry, file: BinaryIO, container: str, size: int, content_hash: str
 ) -> Photo:
+    from memories.scan.containers import read_container_facts
+
     try:
         if container == "VIDEO":
             facts = read_video_facts(file, size)

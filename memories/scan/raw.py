@@ -18,11 +18,6 @@ from typing import BinaryIO
 
 from memories.scan.exif import ExifFacts, facts_from_tags, read_exif_facts, read_first_ifd
 
-RAW_EXTENSIONS = frozenset(
-    {".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2", ".raf",
-     ".pef", ".srw", ".3fr", ".erf", ".kdc", ".mos"}
-)  # fmt: skip
-
 _NEW_SUBFILE_TYPE, _IMAGE_WIDTH, _IMAGE_HEIGHT, _COMPRESSION = 0x00FE, 0x0100, 0x0101, 0x0103
 _PHOTOMETRIC, _STRIP_OFFSETS, _STRIP_BYTE_COUNTS, _SUB_IFDS = 0x0106, 0x0111, 0x0117, 0x014A
 _JPEG_OFFSET, _JPEG_LENGTH, _EXIF_IFD, _GPS_IFD, _MAKER_NOTE = 513, 514, 0x8769, 0x8825, 0x927C
@@ -75,7 +70,7 @@ def looks_like_raw(head: bytes) -> str | None:
     """The RAW family that the first bytes announce: "CR2", "CR3", "ORF", "RW2" or "RAF".
 
     DNG, NEF, ARW, PEF, SRW and the rest open with the plain TIFF magic of any .tif file, so for
-    them the caller decides by the extension (RAW_EXTENSIONS) and this gives None."""
+    them the caller decides by the extension (`discover.RAW_EXTENSIONS`) and this gives None."""
     if head[:4] == b"II*\x00" and head[8:11] == b"CR\x02":
         return "CR2"
     if head[4:12] == b"ftypcrx ":
