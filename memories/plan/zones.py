@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from memories.model import DateSource, Photo, ZoneSource
+from memories.scan.timezones import from_instant, localise
 
 NEIGHBOUR_WINDOW = timedelta(hours=12)
 """How far in time a photo that knows its offset may be to lend it: within one day out."""
@@ -26,7 +27,8 @@ def resolve_zones(photos: Sequence[Photo], home_zone: tzinfo | None = None) -> l
     wall_clocks: list[tuple[float, timedelta]] = []  # photos that know their offset
     instants: list[tuple[float, timedelta]] = []
     for photo in photos:
-        if photo.zone_source is not None and photo.taken_at is not None and is_dated(photo):
+        if photo.zone_source is not None and is_dated(photo):
+            assert photo.taken_at is not None
             offset = photo.taken_at.utcoffset()
             if offset is not None:
                 wall = _seconds(photo.taken_at.replace(tzinfo=None))
@@ -54,24 +56,22 @@ def _resolved(
         near = _nearest(instants, taken_at.timestamp())
     else:
         near = _nearest(wall_clocks, _seconds(taken_at))
+    zone: tzinfo | None
     if near is not None:
-        zone: tzinfo = timezone(near)
-        source = ZoneSource.NEIGHBOURS
+        zone, source = timezone(near), ZoneSource.NEIGHBOURS
     elif home_zone is not None:
         zone, source = home_zone, ZoneSource.HOME
     else:
-        zone, source = _system_zone(taken_at if is_instant else None), ZoneSource.SYSTEM
+        zone, source = None, ZoneSource.SYSTEM
     try:
-        if is_instant:
-            local = taken_at.astimezone(zone)
-        elif source is ZoneSource.SYSTEM:
-            local = taken_at.astimezone()  # a naive time is read as this machine's local time
+        if zone is None:  # this machine's zone, as it stood on that day
+            local = taken_at.astimezone()
+            local = local.replace(tzinfo=timezone(local.utcoffset() or timedelta(0)))
         else:
-            local = taken_at.replace(tzinfo=zone)
+            local = from_instant(taken_at, zone) if is_instant else localise(taken_at, zone)
     except (OverflowError, OSError, ValueError):  # a date the system's clock cannot place
         local = taken_at if is_instant else taken_at.replace(tzinfo=UTC)
-    offset = local.utcoffset() or timedelta(0)
-    return photo._replace(taken_at=local.replace(tzinfo=timezone(offset)), zone_source=source)
+    return photo._replace(taken_at=local, zone_source=source)
 
 
 def _nearest(known: list[tuple[float, timedelta]], seconds: float) -> timedelta | None:
@@ -83,11 +83,6 @@ def _nearest(known: list[tuple[float, timedelta]], seconds: float) -> timedelta 
         if distance <= NEIGHBOUR_WINDOW.total_seconds() and (best is None or distance < best[0]):
             best = (distance, candidate[1])
     return best[1] if best else None
-
-
-def _system_zone(instant: datetime | None) -> tzinfo:
-    moment = instant or datetime.now(UTC)
-    return moment.astimezone().tzinfo or UTC
 
 
 def _seconds(wall_clock: datetime) -> float:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
 
 from memories.model import DateSource, ZoneSource
+from memories.scan.timezones import from_instant, localise
 
 ZoneLookup = Callable[[], tzinfo | None]
 """The time zone where the photo was taken, looked up only when it is needed."""
@@ -105,14 +106,14 @@ def _placed(chosen: Candidate, others: Sequence[Candidate], zone_here: ZoneLooku
     zone = zone_here()
     if zone is None:
         return Capture(taken_at, chosen.source, None)
-    return Capture(_fixed(taken_at.replace(tzinfo=zone)), chosen.source, ZoneSource.GPS)
+    return Capture(localise(taken_at, zone), chosen.source, ZoneSource.GPS)
 
 
 def _in_zone_here(instant: datetime, source: DateSource, zone_here: ZoneLookup) -> Capture:
     zone = zone_here()
     if zone is None:
         return Capture(instant.astimezone(UTC), source, None)
-    return Capture(_fixed(instant.astimezone(zone)), source, ZoneSource.GPS)
+    return Capture(from_instant(instant, zone), source, ZoneSource.GPS)
 
 
 def _offset_between(wall_clock: datetime, instant: datetime) -> timedelta | None:
@@ -127,8 +128,3 @@ def _offset_between(wall_clock: datetime, instant: datetime) -> timedelta | None
         return None
     return offset
 
-
-def _fixed(aware: datetime) -> datetime:
-    """The same moment with a plain numeric offset (what the catalog stores)."""
-    offset = aware.utcoffset()
-    return aware.replace(tzinfo=timezone(offset)) if offset is not None else aware

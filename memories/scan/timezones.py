@@ -18,7 +18,7 @@ ISO text with a numeric offset, and an offset says all that a photo needs.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,7 +38,7 @@ def zone_at(latitude: float, longitude: float) -> ZoneInfo | None:
     return _zone_at(round(latitude, _DECIMALS), round(longitude, _DECIMALS))
 
 
-def localise(wall_clock: datetime, zone: ZoneInfo) -> datetime:
+def localise(wall_clock: datetime, zone: tzinfo) -> datetime:
     """A naive wall clock read in `zone`, returned with the zone's offset at that moment.
 
     The wall clock is kept as written. Where clocks changed it is ambiguous or never existed;
@@ -49,11 +49,11 @@ def localise(wall_clock: datetime, zone: ZoneInfo) -> datetime:
     if wall_clock.tzinfo is not None:
         raise ValueError(f"expected a wall clock without an offset, got {wall_clock.isoformat()}")
     offset = wall_clock.replace(tzinfo=zone, fold=0).utcoffset()
-    assert offset is not None  # a ZoneInfo always has one
+    assert offset is not None  # a zone always has one for an aware time
     return wall_clock.replace(tzinfo=timezone(offset), fold=0)
 
 
-def from_instant(instant: datetime, zone: ZoneInfo) -> datetime:
+def from_instant(instant: datetime, zone: tzinfo) -> datetime:
     """An aware instant as the wall clock in `zone` showed it, with that moment's offset."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"expected an instant with an offset, got {instant.isoformat()}")
