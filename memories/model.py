@@ -116,6 +116,27 @@ class Photo(NamedTuple):
         return Path(self.path_text)
 
 
+class CompanionRole(StrEnum):
+    """What a file is to the photo it belongs to (`Photo.companion_of`)."""
+
+    MOTION_CLIP = "motion"
+    """A Live Photo's clip."""
+    RAW = "raw"
+    """The RAW of a JPEG or HEIC of the same shot."""
+
+
+class PairingRecord(NamedTuple):
+    """A catalogued file as pairing it with others sees it (`scan.companions`)."""
+
+    path_text: str
+    content_hash: str
+    kind: str
+    format: str
+    taken_at: str | None
+    content_id: str | None
+    duration: float | None
+
+
 class Motion(NamedTuple):
     """Where a still photo's motion clip is: a file of its own, or bytes inside the photo."""
 

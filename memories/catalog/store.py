@@ -26,9 +26,11 @@ from memories.errors import (
     UnreadablePhoto,
 )
 from memories.model import (
+    CompanionRole,
     DateSource,
     FileEntry,
     Motion,
+    PairingRecord,
     Photo,
     PhotoKind,
     Place,
@@ -72,22 +74,6 @@ class FileState(NamedTuple):
 
     def read_by_older_reader(self) -> bool:
         return self.reader < READER_VERSION
-
-
-MOTION_CLIP = "motion"
-"""A companion's role: the clip of a Live Photo."""
-
-
-class PairingRecord(NamedTuple):
-    """A catalogued file as pairing sees it (see `scan.companions`)."""
-
-    path_text: str
-    content_hash: str
-    kind: str
-    format: str
-    taken_at: str | None
-    content_id: str | None
-    duration: float | None
 
 
 class Catalog(FaceTables):
@@ -261,7 +247,7 @@ class Catalog(FaceTables):
         clip_of: dict[str, str] = {}
         for content_hash, of_hash, role in companions:
             companion_of[content_hash] = of_hash
-            if role == MOTION_CLIP and content_hash in paths_of:
+            if role == CompanionRole.MOTION_CLIP and content_hash in paths_of:
                 clip_of[of_hash] = os.fsdecode(paths_of[content_hash][0])
         found = []
         for content_hash, (first, *copies) in paths_of.items():

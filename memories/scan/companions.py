@@ -15,10 +15,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from memories.catalog.store import MOTION_CLIP, PairingRecord
-
-RAW_OF = "raw"
-"""A companion's role: the RAW of a JPEG or HEIC."""
+from memories.model import CompanionRole, PairingRecord
 
 LONGEST_LIVE_CLIP = 6.0
 """Seconds: Live Photo clips last 1.5 to 3 s; a longer video of the same name is a video."""
@@ -28,18 +25,18 @@ SAME_MOMENT = 10.0
 _STILL_FORMATS = frozenset({"JPEG", "HEIF"})
 
 
-def find_companions(records: Sequence[PairingRecord]) -> list[tuple[str, str, str]]:
+def find_companions(records: Sequence[PairingRecord]) -> list[tuple[str, str, CompanionRole]]:
     """(companion's content hash, the photo's content hash, role) for every pair found."""
     stills = [r for r in records if r.kind == "photo" and r.format in _STILL_FORMATS]
     clips = [r for r in records if r.kind == "video" and _short(r.duration)]
     raws = [r for r in records if r.format == "RAW"]
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, tuple[str, CompanionRole]] = {}
 
     still_by_id = {r.content_id: r for r in stills if r.content_id}
     for clip in clips:
         still = still_by_id.get(clip.content_id) if clip.content_id else None
         if still is not None and still.content_hash != clip.content_hash:
-            found[clip.content_hash] = (still.content_hash, MOTION_CLIP)
+            found[clip.content_hash] = (still.content_hash, CompanionRole.MOTION_CLIP)
 
     still_by_name = _by_folder_and_stem(stills)
     for clip in clips:
@@ -47,12 +44,12 @@ def find_companions(records: Sequence[PairingRecord]) -> list[tuple[str, str, st
             continue
         for still in still_by_name.get(_folder_and_stem(clip.path_text), ()):
             if _same_moment(still, clip) and not _other_identifiers(still, clip):
-                found[clip.content_hash] = (still.content_hash, MOTION_CLIP)
+                found[clip.content_hash] = (still.content_hash, CompanionRole.MOTION_CLIP)
                 break
     for raw in raws:
         for still in still_by_name.get(_folder_and_stem(raw.path_text), ()):
             if _same_moment(still, raw):
-                found[raw.content_hash] = (still.content_hash, RAW_OF)
+                found[raw.content_hash] = (still.content_hash, CompanionRole.RAW)
                 break
     return [(companion, photo, role) for companion, (photo, role) in found.items()
             if companion != photo]  # fmt: skip

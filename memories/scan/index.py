@@ -63,12 +63,19 @@ def scan_folders(
     if progress:
         progress(FINDING, report.found, report.found)
     last_seen = catalog.file_states(roots)
-    to_read = [e for e in found.files if not _unchanged(last_seen.get(e.path_text), e)]
+    to_read: list[FileEntry] = []
+    # Files an older version of memories read are read again, to learn what it could not;
+    # they count as unchanged (only what is known of them changes).
+    read_again: list[FileEntry] = []
+    for entry in found.files:
+        before = last_seen.get(entry.path_text)
+        if before is None or not before.unchanged(entry):
+            to_read.append(entry)
+        elif before.read_by_older_reader():
+            read_again.append(entry)
     report.unchanged = report.found - len(to_read)
-    # Files an older version of memories read are read again, to learn what it could not
-    # (they count as unchanged: only what is known of them changes).
-    stale = [e for e in found.files if _read_by_older_reader(last_seen.get(e.path_text), e)]
-    to_read += stale
+    stale = {entry.path_text for entry in read_again}
+    to_read += read_again
     known_contents = catalog.content_hashes() if to_read else set()
 
     batch: list[tuple[FileEntry, Photo | Skipped]] = []
@@ -77,7 +84,7 @@ def scan_folders(
         batch.append((entry, result))
         if entry.sidecar and isinstance(result, Photo) and result.sidecar is None:
             ignored_sidecars.append(entry.sidecar)
-        if not _read_by_older_reader(last_seen.get(entry.path_text), entry):
+        if entry.path_text not in stale:
             _tally(report, last_seen.get(entry.path_text), result, known_contents)
         if len(batch) >= _COMMIT_EVERY:
             _commit(catalog, batch)
@@ -125,14 +132,6 @@ def _sidecar_notes(ignored: list[Path], shown: int = 10) -> list[str]:
     if len(ignored) > shown:
         notes.append(f"... and {len(ignored) - shown:,} more sidecars ignored")
     return notes
-
-
-def _unchanged(before: FileState | None, entry: FileEntry) -> bool:
-    return before is not None and before.unchanged(entry)
-
-
-def _read_by_older_reader(before: FileState | None, entry: FileEntry) -> bool:
-    return _unchanged(before, entry) and before is not None and before.read_by_older_reader()
 
 
 def _commit(catalog: Catalog, batch: list[tuple[FileEntry, Photo | Skipped]]) -> None:

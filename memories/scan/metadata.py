@@ -385,10 +385,13 @@ def _capture(
     facts: ExifFacts | None,
     gps: tuple[float, float] | None,
 ) -> Capture:
-    """When it was taken, by the order `scan.capture` documents."""
+    """When it was taken, by the order `scan.capture` documents. The file name is read only
+    when the file says nothing of its own (most do)."""
+    said = sidecar.taken_at or any(candidate.taken_at for candidate in embedded)
+    named = None if said else date_from_filename(os.path.basename(entry.path_text))
     late = [
         Candidate(facts.gps_time if facts else None, DateSource.GPS, instant=True),
-        Candidate(date_from_filename(entry.path.name), DateSource.FILENAME),
+        Candidate(named, DateSource.FILENAME),
         Candidate(facts.modified_at if facts else None, DateSource.MODIFIED),
     ]
     return choose_capture(
