@@ -247,12 +247,12 @@ def _skipped(folder: Path, tmp_path: Path) -> list:
         return catalog.skipped([folder])
 
 
-def _tiny_raw(jpeg: Path, xmp: bytes | None = None) -> bytes:
+def _tiny_raw(jpeg: Path, xmp: bytes | None = None, size: tuple[int, int] = (64, 48)) -> bytes:
     """A TIFF-structured raw file: IFD0 with the camera, date, a JPEG preview, and XMP."""
     preview = jpeg.read_bytes()
     make, model, date = b"NIKON\x00", b"D750\x00", b"2024:06:14 15:30:12\x00"
     entries = [  # tag, type, count, value (inline) or data
-        (0x00FE, 4, 1, 1), (0x0100, 4, 1, 64), (0x0101, 4, 1, 48), (0x0103, 3, 1, 6),
+        (0x00FE, 4, 1, 1), (0x0100, 4, 1, size[0]), (0x0101, 4, 1, size[1]), (0x0103, 3, 1, 6),
         (0x010F, 2, len(make), make), (0x0110, 2, len(model), model), (0x0112, 3, 1, 1),
         (0x0132, 2, len(date), date), (0x0201, 4, 1, "preview"), (0x0202, 4, 1, len(preview)),
     ]  # fmt: skip

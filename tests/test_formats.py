@@ -120,8 +120,26 @@ def test_a_lone_raw_is_shown_through_its_preview(photos_dir):
     photo = read_photo(raw)
     assert (photo.format, photo.camera) == ("RAW", "NIKON D750")
     assert photo.taken_at is not None
-    decoded = decode_displayed(photo, "RGB")
-    assert decoded.size == (photo.width, photo.height)
+    # at full size a RAW is its preview (96x64 here), whatever its sensor's size
+    assert decode_displayed(photo, "RGB").size == (96, 64)
+    assert decode_displayed(photo, "RGB", 48).size == (48, 32)
+
+
+def test_faces_in_a_raw_are_placed_on_its_sensor_not_its_preview(photos_dir):
+    from faces import GRACE, scene
+    from test_companions import _tiny_raw
+
+    from memories.analyze.faces import find_faces
+
+    preview = photos_dir / "preview.jpg"
+    scene(GRACE, at=(300, 100), width=240).save(preview)  # 640x480
+    raw = photos_dir / "DSC_0010.NEF"
+    raw.write_bytes(_tiny_raw(preview, size=(1280, 960)))
+    photo = read_photo(raw)
+    [face] = find_faces(photo)
+    top, right, bottom, left = face.box
+    # where the face is on the preview, twice as far on the sensor
+    assert 600 < left < right < 1080 and 200 < top < bottom < 200 + 560
 
 
 def test_a_raw_takes_the_zone_its_xmp_gives_for_the_same_moment(photos_dir):

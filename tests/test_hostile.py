@@ -38,7 +38,7 @@ from memories.model import FileEntry, Quality, Skipped
 from memories.render.framing import centre_of_interest
 from memories.render.outputs import RENDERING
 from memories.scan.images import decode_displayed
-from memories.scan.metadata import enable_heif, read_media
+from memories.scan.metadata import enable_plugin, read_media
 
 TODAY = ("--today", "2025-06-14")
 
@@ -116,7 +116,7 @@ def hostile_album(folder: Path) -> dict[str, str]:
 
 def _saved(image: Image.Image, image_format: str) -> bytes:
     if image_format == "HEIF":
-        enable_heif()
+        enable_plugin("HEIF")
     out = io.BytesIO()
     image.save(out, image_format)
     return out.getvalue()

@@ -62,7 +62,9 @@ def find_faces(photo: Photo, plan: DetectionPlan | None = None) -> list[Face]:
         return []
     scale = max(photo.width, photo.height) / max(image.size)
     if scale > 1 and min(rect.width() for rect in rectangles) < SMALL_FACE:
-        pixels, encode_scale = np.asarray(decode_displayed(photo, "RGB")), 1.0
+        # the largest decode there is (a RAW's is its preview, smaller than its sensor)
+        full = decode_displayed(photo, "RGB")
+        pixels, encode_scale = np.asarray(full), max(photo.width, photo.height) / max(full.size)
     else:
         encode_scale = scale
     dlib = _dlib()

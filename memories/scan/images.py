@@ -28,7 +28,8 @@ def decode_displayed(
 ) -> Image.Image:
     """The photo upright, in `mode` ("RGB", "L"), its long edge at most `max_edge` pixels.
     With `srgb`, colours in another embedded profile (Display P3, Adobe RGB) are converted
-    to sRGB, so that outputs look as the camera meant on every screen."""
+    to sRGB, so that outputs look as the camera meant on every screen. A RAW is decoded from
+    the JPEG preview inside it, so at full size it is smaller than `photo.width` says."""
     try:
         enable_plugin(photo.format)
         source = _raw_preview(photo) if photo.format == "RAW" else photo.path
@@ -45,9 +46,6 @@ def decode_displayed(
         decoded.thumbnail((max_edge, max_edge))
     if photo.orientation in _TRANSPOSE:
         decoded = decoded.transpose(_TRANSPOSE[photo.orientation])
-    if photo.format == "RAW" and max_edge is None and decoded.size != (photo.width, photo.height):
-        # the preview is smaller than the sensor: at full size, callers expect the photo's size
-        decoded = decoded.resize((photo.width, photo.height), Image.Resampling.BICUBIC)
     return decoded
 
 

@@ -361,11 +361,6 @@ def enable_plugin(image_format: str) -> None:
     _plugins_ready.add(image_format)
 
 
-def enable_heif() -> None:
-    """Let Pillow open HEIC/HEIF (pillow-heif), once per process."""
-    enable_plugin("HEIF")
-
-
 def _exif_facts(raw: bytes | None) -> ExifFacts:
     return read_exif_facts(raw) if raw else ExifFacts()
 
