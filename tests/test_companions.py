@@ -16,9 +16,11 @@ from test_capture import with_segments, xmp_segment
 
 from memories import pipeline
 from memories.catalog import Catalog
+from memories.cli.reports import describe
 from memories.model import FileEntry, Motion, Photo, PhotoKind, Skipped
 from memories.scan.index import scan_folders
 from memories.scan.metadata import read_media
+from memories.scan.overview import overview
 
 CONTENT_ID = "4C0F1F3A-8E8A-4B5E-9B53-2D0A5F1A7C11"
 
@@ -138,6 +140,10 @@ def test_a_live_photo_counts_once_in_the_timeline(make_photo, clip, tmp_path, se
     plan = pipeline.plan(settings, today=date(2025, 1, 1), photo_folders=[still.parent])
     assert len(photos) == 2
     assert [photo.path_text for photo in plan.timeline.photos] == [str(still)]
+    seen = overview(photos)
+    assert (seen.count, seen.kinds, seen.companions) == (1, {PhotoKind.PHOTO: 1}, 1)
+    line = describe(seen)
+    assert "1 photo;" in line and "1 file (Live Photo clips, RAWs) shown through" in line
 
 
 # Motion photos ------------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def describe(seen: Overview) -> str:
     if seen.dated_by_file_time:
         line += f"; {seen.dated_by_file_time:,} dated only by file time (a guess)"
     if seen.companions:
-        line += f"; {seen.companions:,} Live Photo clips and RAWs shown through their photos"
+        files = "1 file" if seen.companions == 1 else f"{seen.companions:,} files"
+        line += f"; {files} (Live Photo clips, RAWs) shown through their photos"
     return line + "."
 
 
