@@ -290,3 +290,19 @@ def test_build_leaves_the_clip_out_of_memories(make_photo, clip, tmp_path, setti
     plan = pipeline.plan(settings, today=date(2025, 1, 1), photo_folders=[still.parent])
     shown = {photo.path_text for memory in plan.memories for photo in memory.photos}
     assert str(mov) not in shown
+
+
+def test_scan_json_names_a_live_photos_clip_and_its_photo(make_photo, clip, tmp_path):
+    import json
+
+    from test_cli import run
+
+    still = live_still(make_photo, "IMG_0001.JPG")
+    mov = live_clip(clip, still.parent / "moved" / "IMG_0001.MOV")
+    records = {
+        record["path"]: record
+        for record in json.loads(run("scan", still.parent, "-l", tmp_path / "lib", "--json").stdout)
+    }
+    assert records[str(mov)]["companion_of"] == str(still)
+    assert records[str(still)]["motion"] == {"path": str(mov), "offset": 0, "length": None}
+    assert records[str(still)]["companion_of"] is None
