@@ -29,7 +29,7 @@ def faces_from(encodings, people=None, pinned=None) -> list[KnownFace]:
     people = people or [None] * count
     pinned = pinned or [False] * count
     return [
-        KnownFace(index + 1, f"photo{index}", (0, 1, 1, 0), encodings[index], people[index],
+        KnownFace(index + 1, f"photo{index}", (0, 100, 100, 0), encodings[index], people[index],
                   pinned[index])
         for index in range(count)
     ]  # fmt: skip
@@ -171,7 +171,7 @@ def together(a: np.ndarray, b: np.ndarray, **options) -> list[KnownFace]:
     pinned = options.get("pinned") or [False] * (len(a) + len(b))
     encodings = np.vstack([a, b])
     return [
-        KnownFace(index + 1, f"photo{index % len(a)}", (0, 1, 1, 0), encodings[index],
+        KnownFace(index + 1, f"photo{index % len(a)}", (0, 100, 100, 0), encodings[index],
                   people[index], pinned[index])
         for index in range(len(encodings))
     ]  # fmt: skip
@@ -238,3 +238,82 @@ def test_a_blurred_face_placed_by_the_user_stays():
     faces = faces_from(people_like([3]), [5, 5, 5], pinned=[True] * 3)
     faces = [replace(face, sharpness=5.0) for face in faces]
     assert regroup(faces, full=True).people == {5: [1, 2, 3]}
+
+
+# Faces that cannot be trusted, and people who change with age -------------------------------
+
+
+def test_small_and_turned_faces_do_not_vote():
+    from memories.analyze.people import TRUSTED_TURN, TRUSTED_WIDTH, face_turn, trusted
+
+    frontal = [(60, 40), (45, 40), (15, 40), (30, 40), (37.5, 60)]  # dlib's order: eyes, nose
+    turned = [(60, 40), (45, 40), (15, 40), (30, 40), (56, 60)]
+    assert face_turn(frontal) == 0.0
+    assert face_turn(turned) > TRUSTED_TURN
+    face = faces_from(people_like([1]))[0]
+    assert trusted(face)
+    assert not trusted(replace(face, box=(0, TRUSTED_WIDTH - 1, TRUSTED_WIDTH - 1, 0)))
+    assert not trusted(replace(face, turn=face_turn(turned)))
+
+
+def growing_up(years: int, per_year: int, seed: int = 0) -> tuple[np.ndarray, list[int]]:
+    """Encodings of a child photographed every year whose face drifts 0.25 a year: each
+    year's faces lie close together, the first year's and the last's far beyond the cap."""
+    rng = np.random.default_rng(seed)
+    rows, days = [], []
+    for year in range(years):
+        centre = np.zeros(128)
+        centre[0], centre[1] = 1.0, 0.25 * year
+        rows += [centre + rng.normal(0, 0.05 / np.sqrt(128), 128) for _ in range(per_year)]
+        days += [738000 + 365 * year + day for day in range(per_year)]
+    return np.array(rows, dtype=np.float32), days
+
+
+def run_every_year(encodings, days, photos, years) -> list[int | None]:
+    """Faces arriving a year at a time (`years` gives each face's), as nightly builds see
+    them: the assigned stay assigned, each year's faces join people or form new ones.
+    Returns the final person of each face."""
+    person: list[int | None] = [None] * len(encodings)
+    next_id = 1
+    for year in sorted(set(years)):
+        arrived = [index for index, y in enumerate(years) if y <= year]
+        faces = [
+            KnownFace(index + 1, photos[index], (0, 100, 100, 0), encodings[index],
+                      person[index], False, day=days[index])
+            for index in arrived
+        ]  # fmt: skip
+        grouping = regroup(faces)
+        for person_id, ids in grouping.people.items():
+            for face_id in ids:
+                person[face_id - 1] = person_id
+        for ids in grouping.new_people:
+            for face_id in ids:
+                person[face_id - 1] = next_id
+            next_id += 1
+    return person
+
+
+def test_a_child_growing_up_stays_one_person():
+    encodings, days = growing_up(years=6, per_year=4)
+    assert np.linalg.norm(encodings[0] - encodings[-1]) > 2 * CLUSTER_DISTANCE
+    photos = [f"photo{index}" for index in range(len(encodings))]
+    years = [index // 4 for index in range(len(encodings))]
+    assert len(set(run_every_year(encodings, days, photos, years))) == 1
+    # without the days, the person's faces as a whole drift out of reach of the later years
+    undated = run_every_year(encodings, [None] * len(days), photos, years)
+    assert len(set(undated)) > 1
+
+
+def test_a_sibling_who_looks_as_the_child_did_stays_apart():
+    # The older child drifts year by year; from the fourth year on, the younger one stands
+    # beside them in every photo, looking as the older one did three years before.
+    older, days = growing_up(years=6, per_year=4)
+    rng = np.random.default_rng(1)
+    younger = older[:12] + rng.normal(0, 0.02 / np.sqrt(128), (12, 128)).astype(np.float32)
+    encodings = np.vstack([older, younger])
+    photos = [f"photo{index}" for index in range(24)] + [f"photo{12 + i}" for i in range(12)]
+    all_days = days + days[12:]
+    years = [index // 4 for index in range(24)] + [3 + index // 4 for index in range(12)]
+    person = run_every_year(encodings, all_days, photos, years)
+    assert len(set(person[:24])) == 1
+    assert len(set(person[24:])) == 1 and person[24] != person[0]

@@ -32,6 +32,18 @@ they form and join no person by themselves. Chosen on the devdata faces and blur
 of them (`benchmarks/faces_eval.py --hard`): sharp faces measure 490 and more at their 10th
 percentile, and every face whose encoding strayed beyond 0.5 from its person's measured
 under 60."""
+TRUSTED_WIDTH = 40
+"""Faces narrower than this (pixels of the photo) do not vote either. On the devdata faces
+shrunk step by step, a face's encoding strays from its own full-size one by 0.08 at 72 px,
+0.16 at 45 px and 0.24-0.34 under 36 px (medians), a third of the way to another person."""
+TRUSTED_TURN = 0.35
+"""Faces turned further than this from the camera (see `face_turn`) do not vote either: the
+encoder was trained on faces seen from the front, and a face in profile strays."""
+NEARBY_DAYS = 550
+"""A face that may join a person is compared with that person's faces from within this many
+days of it, when there are `NEARBY_FACES` of them: a child of 2019 and of 2024 may be far
+apart while each year's faces are close."""
+NEARBY_FACES = 3
 _APART = 1e9
 """The distance given to faces that must stay apart: it outweighs any average it is part of."""
 _BLOCK = 2048
@@ -53,12 +65,15 @@ def cluster(
     fixed: Sequence[int | None],
     distance: float = CLUSTER_DISTANCE,
     photos: Sequence[str] | None = None,
+    days: Sequence[int | None] | None = None,
 ) -> np.ndarray:
     """A cluster label per face. Faces with the same `fixed` label end up together, faces with
     different ones apart, and free faces (None) join a cluster while the average distance
     between the two clusters' faces stays under `distance`. Two faces of one photo (`photos`
     gives each face's) are two people: a free face never joins a cluster holding a face of its
-    photo (only the user's decisions, the fixed labels, may put them together)."""
+    photo (only the user's decisions, the fixed labels, may put them together). With `days`
+    (each face's photo's day), a free face is compared with a fixed group's faces of about
+    its own time when it has enough of them (`NEARBY_DAYS`)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -80,7 +95,7 @@ def cluster(
             labels[piece] = next_label
             next_label += 1
             continue
-        nodes, distances, weights = _nodes_of(piece, encodings, fixed, photos)
+        nodes, distances, weights = _nodes_of(piece, encodings, fixed, photos, days)
         flat = _average_linkage(distances, weights, distance)
         for members, label in zip(nodes, flat, strict=True):
             labels[members] = next_label + label
@@ -93,13 +108,13 @@ def _nodes_of(
     encodings: np.ndarray,
     fixed: Sequence[int | None],
     photos: Sequence[str] | None = None,
+    days: Sequence[int | None] | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """The piece as nodes to cluster: each fixed group as one node, as heavy as its faces
     (average linkage would join its faces first anyway, at distance 0), then each free
     face. Returns the faces of each node, the average distances between the nodes' faces,
     and the weights. The matrix grows with the new faces, not with the people they may join:
     a run that brings ten photos of someone with 20,000 faces compares 10 faces with one."""
-    from scipy.spatial.distance import cdist
 
     by_label: dict[int, list[int]] = defaultdict(list)
     free: list[int] = []
@@ -113,17 +128,39 @@ def _nodes_of(
     free_faces = encodings[free]
     size = len(groups) + len(free)
     distances = np.full((size, size), _APART)
-    distances[len(groups) :, len(groups) :] = cdist(free_faces, free_faces)
+    distances[len(groups) :, len(groups) :] = _pairwise(free_faces)
+    when = np.array([np.nan if d is None else d for d in days], dtype=float) if days else None
     for index, members in enumerate(groups):
-        mean = np.zeros(len(free))
-        for start in range(0, len(members), _BLOCK):  # a big person, a block at a time
-            mean += cdist(free_faces, encodings[members[start : start + _BLOCK]]).sum(axis=1)
-        distances[index, len(groups) :] = distances[len(groups) :, index] = mean / len(members)
+        mean = _distance_to_group(encodings, members, free, when)
+        distances[index, len(groups) :] = distances[len(groups) :, index] = mean
     if photos is not None:
         _keep_photo_mates_apart(distances, groups, free, photos)
     weights = np.array([len(members) for members in groups] + [1] * len(free), dtype=float)
     nodes = groups + [np.array([index]) for index in free]
     return nodes, distances, weights
+
+
+def _distance_to_group(
+    encodings: np.ndarray, members: np.ndarray, free: list[int], when: np.ndarray | None
+) -> np.ndarray:
+    """Each free face's average distance to the group's faces: to those from within
+    `NEARBY_DAYS` of it when there are `NEARBY_FACES` of them, else to all."""
+    from scipy.spatial.distance import cdist
+
+    total = np.zeros(len(free))
+    near_total, near_count = np.zeros(len(free)), np.zeros(len(free))
+    for start in range(0, len(members), _BLOCK):  # a big person, a block at a time
+        block = members[start : start + _BLOCK]
+        between = cdist(encodings[free], encodings[block])
+        total += between.sum(axis=1)
+        if when is not None:
+            with np.errstate(invalid="ignore"):
+                near = np.abs(when[free][:, None] - when[block][None, :]) <= NEARBY_DAYS
+            near_total += (between * near).sum(axis=1)
+            near_count += near.sum(axis=1)
+    overall = total / len(members)
+    enough = near_count >= NEARBY_FACES
+    return np.where(enough, near_total / np.maximum(near_count, 1), overall)
 
 
 def _keep_photo_mates_apart(
@@ -200,7 +237,8 @@ def regroup(
         return Grouping(unassigned=blurred)
     fixed = [person for _, person in voters]
     encodings = np.stack([face.encoding for face, _ in voters])
-    labels = cluster(encodings, fixed, distance, [face.content_hash for face, _ in voters])
+    labels = cluster(encodings, fixed, distance, [face.content_hash for face, _ in voters],
+                     [face.day for face, _ in voters])  # fmt: skip
     clusters: dict[int, list[KnownFace]] = defaultdict(list)
     for (face, _), label in zip(voters, labels, strict=True):
         clusters[int(label)].append(face)
@@ -211,8 +249,29 @@ def regroup(
 
 
 def trusted(face: KnownFace) -> bool:
-    """Whether the face is sharp enough for its encoding to place it (unmeasured: yes)."""
-    return face.sharpness is None or face.sharpness >= TRUSTED_SHARPNESS
+    """Whether the face is good enough for its encoding to place it: sharp, large enough and
+    facing the camera (what was not measured is trusted)."""
+    _, right, _, left = face.box
+    return (
+        (face.sharpness is None or face.sharpness >= TRUSTED_SHARPNESS)
+        and right - left >= TRUSTED_WIDTH
+        and (face.turn is None or face.turn <= TRUSTED_TURN)
+    )
+
+
+def face_turn(landmarks: Sequence[Sequence[float]]) -> float | None:
+    """How far a face is turned, from dlib's five landmarks (two corners of each eye, then
+    the base of the nose): how far the nose sits from the middle of the eyes, along the line
+    between them, in eye-to-eye distances. 0 is a face seen from the front."""
+    if len(landmarks) != 5:
+        return None
+    points = np.asarray(landmarks, dtype=float)
+    first, second, nose = points[:2].mean(axis=0), points[2:4].mean(axis=0), points[4]
+    across = second - first
+    span = float(np.hypot(*across))
+    if span == 0:
+        return None
+    return round(abs(float(np.dot(nose - (first + second) / 2, across))) / span**2, 3)
 
 
 def split(encodings: np.ndarray, distance: float = SPLIT_DISTANCE) -> np.ndarray:

@@ -7,7 +7,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -80,10 +80,13 @@ class FaceTables:
 
     def known_faces(self, person_id: int | None = None) -> list[KnownFace]:
         """Every face with its encoding (or one person's), by id."""
+        from memories.analyze.people import face_turn
+
         where, params = ("WHERE person_id = ?", (person_id,)) if person_id is not None else ("", ())
         rows = self._db.execute(
-            "SELECT id, content_hash, box_top, box_right, box_bottom, box_left, encoding, "
-            f"person_id, pinned, sharpness FROM faces {where} ORDER BY id",
+            "SELECT f.id, f.content_hash, box_top, box_right, box_bottom, box_left, encoding, "
+            "person_id, pinned, sharpness, landmarks, substr(p.taken_at, 1, 10) FROM faces f "
+            f"LEFT JOIN photos p ON p.content_hash = f.content_hash {where} ORDER BY f.id",
             params,
         )
         return [
@@ -95,9 +98,11 @@ class FaceTables:
                 person=person,
                 pinned=bool(pinned),
                 sharpness=sharpness,
+                turn=face_turn(json.loads(landmarks)),
+                day=_day(taken_on),
             )
             for (face_id, content_hash, top, right, bottom, left, encoding, person, pinned,
-                 sharpness) in rows
+                 sharpness, landmarks, taken_on) in rows
         ]  # fmt: skip
 
     def face_count(self) -> int:
@@ -265,3 +270,10 @@ class FaceTables:
 
 def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _day(iso_date: str | None) -> int | None:
+    try:
+        return date.fromisoformat(iso_date).toordinal() if iso_date else None
+    except ValueError:
+        return None
