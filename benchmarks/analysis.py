@@ -6,7 +6,8 @@ with naive choices: a full-size decode for each analysis, one process.
 Takes --photos photos spread over the library of benchmarks/library.py (12 MP JPEGs, faces
 on three in four), then, in one run:
   - ours: `memories build` up to planning (render off), as a first build runs it, with
-    --workers processes; the stage times are the build's own;
+    --workers processes; the stage times are the build's own; faces as this machine finds
+    them (`face_device = "auto"`: torch and MTCNN when installed) and with dlib alone;
   - naive: one process reading each file's metadata the same way, then for each photo a
     full-size decode to measure quality (reduced to the same 256-pixel preview afterwards)
     and another full-size decode to find faces with face_recognition's defaults (HOG with
@@ -33,7 +34,7 @@ from faces_speed import naive_faces
 from library import make_library
 
 from memories import pipeline
-from memories.analyze.faces import _models
+from memories.analyze.faces import _models, pick_engine
 from memories.analyze.quality import PREVIEW_EDGE, measure_preview
 from memories.catalog import Catalog
 from memories.config import Settings
@@ -61,22 +62,30 @@ def main() -> None:
         photos_dir.mkdir()
         for number, path in enumerate(sample):
             os.link(path, photos_dir / f"{number:04d}-{path.name}")
-        settings = Settings(library=Path(scratch) / "Memories", workers=args.workers,
-                            video=False)  # fmt: skip
-        report = pipeline.build([photos_dir], settings, today=date(2025, 12, 31), render=False)
-        ours = {stage: report.seconds[stage] for stage in ("scan", "quality", "faces")}
-        ours_faces = _face_count(settings)
-        naive, naive_faces_found = naive_pipeline(sorted(photos_dir.iterdir()))
+        builds, found = {}, {}
+        for device in ("auto", "dlib"):
+            settings = Settings(library=Path(scratch) / f"Memories-{device}", video=False,
+                                workers=args.workers, face_device=device)  # fmt: skip
+            report = pipeline.build([photos_dir], settings, today=date(2025, 12, 31),
+                                    render=False)  # fmt: skip
+            builds[device] = {stage: report.seconds[stage] for stage in ("scan", "quality",
+                                                                          "faces")}  # fmt: skip
+            found[device] = _face_count(settings)
+        naive, found["naive"] = naive_pipeline(sorted(photos_dir.iterdir()))
 
     count = len(sample)
-    print(f"{'stage':8} {'ours photos/s':>14} {'naive photos/s':>15} {'speed-up':>9}")
-    for stage in ("scan", "quality", "faces"):
-        print(f"{stage:8} {count / ours[stage]:14.2f} {count / naive[stage]:15.2f} "
-              f"{naive[stage] / ours[stage]:8.1f}x")  # fmt: skip
-    total_ours, total_naive = sum(ours.values()), sum(naive.values())
-    print(f"{'all':8} {count / total_ours:14.2f} {count / total_naive:15.2f} "
-          f"{total_naive / total_ours:8.1f}x")  # fmt: skip
-    print(f"\nfaces found: ours {ours_faces}, naive {naive_faces_found}")
+    ours, dlib_only = builds["auto"], builds["dlib"]
+    print(f"faces by {pick_engine().describe()}\n")
+    print(f"{'stage':8} {'ours photos/s':>14} {'dlib alone':>11} {'naive photos/s':>15} "
+          f"{'vs dlib':>8} {'vs naive':>9}")  # fmt: skip
+    rows = [(stage, ours[stage], dlib_only[stage], naive[stage]) for stage in ours]
+    rows.append(("all", sum(ours.values()), sum(dlib_only.values()), sum(naive.values())))
+    for stage, mine, dlib_seconds, naive_seconds in rows:
+        print(f"{stage:8} {count / mine:14.2f} {count / dlib_seconds:11.2f} "
+              f"{count / naive_seconds:15.2f} {dlib_seconds / mine:7.1f}x "
+              f"{naive_seconds / mine:8.1f}x")  # fmt: skip
+    print(f"\nfaces found: ours {found['auto']}, dlib alone {found['dlib']}, "
+          f"naive {found['naive']}")
 
 
 def naive_pipeline(paths: list[Path]) -> tuple[dict[str, float], int]:

@@ -1,6 +1,7 @@
 """How well faces are grouped into people, against labelled photos (folder name = person).
 
     python benchmarks/faces_eval.py [--faces ../shared/devdata/faces] [--variants] [--hard]
+                                    [--device auto|cpu|cuda|dlib]
 
 Finds faces with our face stage (the largest face of each photo is the labelled person),
 then groups the encodings with several methods and scores each against the labels:
@@ -12,8 +13,9 @@ the same at other caps, complete linkage, chinese whispers (dlib), DBSCAN with a
 and the baseline: face_recognition-style DBSCAN at the model's 0.6 threshold.
 --variants adds flipped, cropped, recoloured and scaled copies of every photo; --hard adds
 degraded ones (blurred twice as much and more, shrunk, half hidden), where a face that cannot be
-trusted must not glue people together: ours is scored as it groups (blurred faces do not vote,
-`TRUSTED_SHARPNESS`) and with every face voting.
+trusted must not glue people together: ours is scored as it groups (blurred, small and turned
+faces do not vote: `analyze.people.trusted`) and with every face voting. --device chooses the
+face engine (`face_device`), so that the engines can be compared on the same faces.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from memories.analyze.faces import find_faces
-from memories.analyze.people import CLUSTER_DISTANCE, MIN_FACES, TRUSTED_SHARPNESS, cluster
-from memories.model import Face, FileEntry, Photo
+from memories.analyze.faces import FaceEngine, find_faces, pick_engine
+from memories.analyze.people import CLUSTER_DISTANCE, MIN_FACES, cluster, face_turn, trusted
+from memories.model import Face, FileEntry, KnownFace, Photo
 from memories.scan.metadata import read_media
 
 DEVDATA_FACES = Path(__file__).resolve().parents[2] / "shared" / "devdata" / "faces"
@@ -43,20 +45,24 @@ def main() -> None:
     parser.add_argument("--faces", type=Path, default=DEVDATA_FACES)
     parser.add_argument("--variants", action="store_true")
     parser.add_argument("--hard", action="store_true")
+    parser.add_argument("--device", default="auto", help="the face engine: auto, cpu, cuda, dlib")
     args = parser.parse_args()
 
-    encodings, labels, missed, sharpness = encode_labelled(args.faces, args.variants, args.hard)
+    engine = pick_engine(args.device)
+    print(f"faces by {engine.describe()}")
+    encodings, labels, missed, voting = encode_labelled(args.faces, args.variants, args.hard,
+                                                        engine)  # fmt: skip
     extra = " (with variants)" if args.variants else ""
     extra += " (with degraded copies)" if args.hard else ""
     print(
         f"{len(labels)} faces of {len(set(labels))} people from {args.faces}{extra}; "
-        f"no face found in {missed} photos; {int((sharpness < TRUSTED_SHARPNESS).sum())} "
-        f"faces blurrier than {TRUSTED_SHARPNESS:g}\n"
+        f"no face found in {missed} photos; {int((~voting).sum())} faces too blurred, small "
+        f"or turned to vote\n"
     )
     truth = np.array([sorted(set(labels)).index(label) for label in labels])
     print(f"{'method':44} {'pair P':>7} {'pair R':>7} {'pair F1':>7} {'BCubed F':>8} {'people':>6}")
-    gated = f"ours, blurred faces left out (< {TRUSTED_SHARPNESS:g})"
-    every = {gated: lambda e: trusted_only(e, sharpness), **methods()}
+    gated = "ours, untrusted faces left out"
+    every = {gated: lambda e: trusted_only(e, voting), **methods()}
     for name, method in every.items():
         predicted = method(encodings)
         pair = pairwise_scores(truth, predicted)
@@ -85,22 +91,26 @@ def methods() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
 
 
 def encode_labelled(
-    root: Path, variants: bool, hard: bool = False
+    root: Path, variants: bool, hard: bool = False, engine: FaceEngine | None = None
 ) -> tuple[np.ndarray, list[str], int, np.ndarray]:
-    encodings, labels, sharpness, missed = [], [], [], 0
+    """Each labelled face's encoding and person, the photos without a face, and whether each
+    face is trusted to vote."""
+    encodings, labels, voting, missed = [], [], [], 0
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         images = [Image.open(path).convert("RGB")]
         images += make_variants(path) if variants else []
         images += degraded(path) if hard else []
         for image in images:
-            face = largest_face(image, path)
+            face = largest_face(image, path, engine)
             if face is None:
                 missed += 1
                 continue
             encodings.append(face.encoding)
-            sharpness.append(face.sharpness)
+            known = KnownFace(0, "", face.box, face.encoding, None, False, face.sharpness,
+                              face_turn(face.landmarks))  # fmt: skip
+            voting.append(trusted(known))
             labels.append(path.parent.name)
-    return np.stack(encodings), labels, missed, np.array(sharpness, dtype=float)
+    return np.stack(encodings), labels, missed, np.array(voting, dtype=bool)
 
 
 def degraded(path: Path) -> list[Image.Image]:
@@ -116,15 +126,16 @@ def degraded(path: Path) -> list[Image.Image]:
     ]
 
 
-def trusted_only(encodings: np.ndarray, sharpness: np.ndarray) -> np.ndarray:
-    """Ours as it groups: blurred faces stay out of every person (clusters of their own)."""
-    keep = np.flatnonzero(sharpness >= TRUSTED_SHARPNESS)
+def trusted_only(encodings: np.ndarray, voting: np.ndarray) -> np.ndarray:
+    """Ours as it groups: untrusted faces stay out of every person (clusters of their own)."""
+    keep = np.flatnonzero(voting)
     labels = -1 - np.arange(len(encodings))
     labels[keep] = average_linkage(encodings[keep], CLUSTER_DISTANCE, MIN_FACES)
     return labels
 
 
-def largest_face(image: Image.Image, source: Path) -> Face | None:
+def largest_face(image: Image.Image, source: Path, engine: FaceEngine | None = None
+                 ) -> Face | None:  # fmt: skip
     import tempfile
 
     with tempfile.NamedTemporaryFile(suffix=".png") as file:
@@ -132,7 +143,7 @@ def largest_face(image: Image.Image, source: Path) -> Face | None:
         stat = Path(file.name).stat()
         photo = read_media(FileEntry(file.name, stat.st_size, stat.st_mtime_ns))
         assert isinstance(photo, Photo), f"{source}: {photo}"
-        faces = find_faces(photo)
+        faces = find_faces(photo, engine=engine)
     return faces[0] if faces else None
 
 

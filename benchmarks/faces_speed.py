@@ -1,6 +1,7 @@
-"""Face stage speed: ours against the naive face_recognition pipeline, on phone-sized photos.
+"""Face stage speed: ours against dlib's plan and the naive face_recognition pipeline, on
+phone-sized photos.
 
-    python benchmarks/faces_speed.py [--photos 24] [--workers N] [--no-options]
+    python benchmarks/faces_speed.py [--photos 24] [--workers N] [--no-options] [--device D]
 
 Generates (once, cached under benchmarks/.cache/) 12 MP JPEGs in the mix a phone roll has:
 no one, a portrait, a couple, a group, a distant group. Faces come from ../shared/devdata/faces
@@ -8,12 +9,15 @@ and the two public-domain portraits, scaled to sizes typical of each kind of sho
 the same photos, in one run:
   - naive: full-size decode, HOG detector with one upsampling, 5-point landmarks and an
     encoding per face (face_recognition's defaults), one process;
-  - ours: the face stage as `memories build` runs it (reduced decode, detection plan,
-    full-size encoding of small faces), with --workers processes and with one;
-  - unless --no-options: each detection size and upsampling we considered, one process,
-    with the share of the naive pipeline's faces it finds.
-A face counts as found when our box overlaps a naive box by at least 40% (intersection
-over union).
+  - dlib's plan: the face stage with dlib alone (`face_device = "dlib"`: HOG detection on a
+    reduced decode, full-size encoding of small faces), with --workers processes and one;
+  - ours: the face stage as `memories build` runs it on this machine (MTCNN and dlib's
+    encoder through torch, on --device), with --workers processes and with one;
+  - unless --no-options: each HOG detection size and upsampling considered, one process.
+A face counts as found when a box overlaps the reference's by at least 40% (intersection
+over union). For the faces ours and dlib's plan both find, the distance between the two
+encodings is reported beside dlib's own noise: the same faces encoded from a copy of each
+photo 10% smaller.
 """
 
 from __future__ import annotations
@@ -30,9 +34,18 @@ from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from memories.analyze.faces import DetectionPlan, _models, find_faces, find_faces_many
+import functools
+
+from memories.analyze.faces import (
+    DetectionPlan,
+    FaceEngine,
+    _models,
+    find_faces,
+    find_faces_many,
+    pick_engine,
+)
 from memories.config import default_workers
-from memories.model import FileEntry, Photo
+from memories.model import Face, FileEntry, Photo
 from memories.parallel import map_in_batches
 from memories.scan.metadata import read_media
 
@@ -57,33 +70,60 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=24)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--no-options", action="store_true")
+    parser.add_argument("--device", default="auto", help="auto, cuda or cpu (torch's)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive pipeline")
     args = parser.parse_args()
 
     photos, kinds = make_roll(CACHE / f"faces-{args.photos}", args.photos)
     print(f"{len(photos)} photos of {PHONE_SIZE[0]}x{PHONE_SIZE[1]}: " + ", ".join(
         f"{kinds.count(kind)} {kind}" for kind, *_ in SHOTS))  # fmt: skip
     print(f"workers: {args.workers}, cores: {os.cpu_count()}\n")
-    _models()  # loaded before timing, as a long-running worker has them
+    ours = pick_engine(args.device)
+    # models loaded before timing, as a long-running worker has them
+    _models()
+    find_faces_many(photos[:1], engine=ours)
 
-    naive_seconds, naive_boxes = timed(lambda: [naive_faces(photo) for photo in photos])
+    if args.no_naive:
+        naive_seconds, naive_boxes = float("nan"), [[] for _ in photos]
+    else:
+        naive_seconds, naive_boxes = timed(lambda: [naive_faces(photo) for photo in photos])
     naive_count = sum(map(len, naive_boxes))
     print(f"naive: {len(photos) / naive_seconds:.2f} photos/s, {naive_count} faces")
 
-    def ours(workers: int) -> list[list[Box]]:
-        found = map_in_batches(find_faces_many, photos, workers, batch_size=2, parallel_from=2)
-        return [[face.box for face in faces] for _, faces in found]  # type: ignore[union-attr]
+    def run(engine: FaceEngine, workers: int, batch: int) -> list[list[Face]]:
+        find = functools.partial(find_faces_many, engine=engine)
+        found = map_in_batches(find, photos, workers, batch_size=batch, parallel_from=2,
+                               start_method="spawn" if engine.device != "dlib" else None)
+        return [faces for _, faces in found]  # type: ignore[misc]
 
-    for workers in sorted({args.workers, 1}, reverse=True):
-        seconds, boxes = timed(lambda workers=workers: ours(workers))
-        report(f"ours, {workers} worker{'s' if workers > 1 else ''}", seconds, naive_seconds,
-               boxes, naive_boxes, photos, kinds)  # fmt: skip
+    dlib_plan = FaceEngine("hog", "dlib")
+    print(f"ours: {ours.describe()}")
+    results = {}
+    for label, engine, batch in [("dlib's plan", dlib_plan, 2), ("ours", ours, 4)]:
+        for workers in sorted({args.workers, 1}, reverse=True):
+            seconds, faces = timed(lambda e=engine, w=workers, b=batch: run(e, w, b))
+            results[label] = faces
+            boxes = [[face.box for face in found] for found in faces]
+            report(f"{label}, {workers} worker{'s' if workers > 1 else ''}", seconds,
+                   naive_seconds, boxes, naive_boxes, photos, kinds)  # fmt: skip
+    today = [[face.box for face in found] for found in results["dlib's plan"]]
+    mine = [[face.box for face in found] for found in results["ours"]]
+    found = sum(matched(m, t) for m, t in zip(mine, today, strict=True))
+    total = sum(map(len, today))
+    print(f"\nours finds {found}/{total} = {found / max(total, 1):.1%} of dlib's plan's faces; "
+          f"{sum(map(len, mine)) - found} more")
+    apart = encoding_distances(results["ours"], results["dlib's plan"])
+    noise = encoding_distances(smaller_copies(photos, dlib_plan), results["dlib's plan"], 0.9)
+    print(f"encodings, ours against dlib's plan: {spread(apart)}")
+    print(f"encodings, dlib's plan against itself on copies 10% smaller: {spread(noise)}")
     if args.no_options:
         return
     print("\ndetection choices, one process (edge = long edge scanned, upsample):")
     for edge, upsample in OPTIONS:
         plan = DetectionPlan(edge=edge, upsample=upsample)
         seconds, boxes = timed(
-            lambda plan=plan: [[face.box for face in find_faces(p, plan)] for p in photos]
+            lambda plan=plan: [[face.box for face in find_faces(p, plan, dlib_plan)]
+                               for p in photos]
         )
         report(f"  edge {edge}, upsample {upsample}", seconds, naive_seconds, boxes, naive_boxes,
                photos, kinds)  # fmt: skip
@@ -110,6 +150,47 @@ def report(
         f"finds {sum(found)}/{total} = {sum(found) / max(total, 1):.1%} of naive's faces "
         f"({per_kind}); {sum(map(len, boxes))} faces in all"
     )
+
+
+def encoding_distances(
+    faces: list[list[Face]], reference: list[list[Face]], scale: float = 1.0
+) -> np.ndarray:
+    """For each reference face that `faces` found too (boxes scaled by `scale`), the
+    distance between the two encodings."""
+    distances = []
+    for found, wanted in zip(faces, reference, strict=True):
+        for face in wanted:
+            box = tuple(round(value * scale) for value in face.box)
+            best = max(found, key=lambda f: overlap(f.box, box), default=None)  # type: ignore[arg-type]
+            if best is not None and overlap(best.box, box) >= 0.4:  # type: ignore[arg-type]
+                distances.append(float(np.linalg.norm(best.encoding - face.encoding)))
+    return np.array(distances)
+
+
+def spread(distances: np.ndarray) -> str:
+    if not len(distances):
+        return "no faces in common"
+    return (f"median {np.median(distances):.3f}, 90th percentile "
+            f"{np.percentile(distances, 90):.3f}, max {distances.max():.3f} "
+            f"({len(distances)} faces)")  # fmt: skip
+
+
+def smaller_copies(photos: Sequence[Photo], engine: FaceEngine) -> list[list[Face]]:
+    """The faces dlib's plan finds in a copy of each photo 10% smaller."""
+    import tempfile
+
+    found = []
+    with tempfile.TemporaryDirectory() as folder:
+        for photo in photos:
+            image = Image.open(photo.path)
+            path = Path(folder) / Path(photo.path).name
+            image.resize((photo.width * 9 // 10, photo.height * 9 // 10),
+                         Image.Resampling.LANCZOS).save(path, quality=95)  # fmt: skip
+            stat = path.stat()
+            copy = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
+            assert isinstance(copy, Photo)
+            found.append(find_faces(copy, engine=engine))
+    return found
 
 
 def naive_faces(photo: Photo) -> list[Box]:

@@ -41,6 +41,9 @@ class Settings:
     """`offline` (GeoNames data on this machine) or `nominatim` (online, opt-in)."""
     faces: bool = True
     """Look for faces and group them into people; false never computes any face data."""
+    face_device: str = "auto"
+    """What finds faces: `auto` (torch on the GPU, else torch on the CPU, else dlib), `cuda`,
+    `cpu` (torch on the CPU) or `dlib` (dlib alone)."""
     video: bool = True
     """Make a recap video for each memory."""
     videos_per_run: int = 10
@@ -142,6 +145,14 @@ def _geocoder(value: Any) -> str:
     return str(value)
 
 
+def _face_device(value: Any) -> str:
+    from memories.analyze.faces import ENGINE_CHOICES
+
+    if value not in ENGINE_CHOICES:
+        raise ValueError(f"must be one of {', '.join(ENGINE_CHOICES)}, not {value!r}")
+    return str(value)
+
+
 def _aspect(value: Any) -> str:
     if value not in ASPECTS:
         raise ValueError(f"must be one of {', '.join(ASPECTS)}, not {value!r}")
@@ -175,6 +186,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_photos": _positive_int,
     "geocoder": _geocoder,
     "faces": _boolean,
+    "face_device": _face_device,
     "video": _boolean,
     "videos_per_run": _positive_int,
     "keep_location": _boolean,

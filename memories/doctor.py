@@ -35,7 +35,9 @@ class Check:
     needed_for: str
 
 
-def run_checks(library_root: Path, restyle_model: str = DEFAULT_RESTYLE_MODEL) -> list[Check]:
+def run_checks(
+    library_root: Path, restyle_model: str = DEFAULT_RESTYLE_MODEL, face_device: str = "auto"
+) -> list[Check]:
     """Every check, in the order a user reads them; none raises."""
     checks: list[Callable[[], Check]] = [
         _python,
@@ -43,7 +45,7 @@ def run_checks(library_root: Path, restyle_model: str = DEFAULT_RESTYLE_MODEL) -
         _heic,
         _more_formats,
         _ffmpeg,
-        _faces,
+        lambda: _faces(face_device),
         _restyle,
         lambda: _restyle_model(restyle_model),
         lambda: _library(library_root),
@@ -127,7 +129,7 @@ def _ffmpeg() -> Check:
     return Check("ffmpeg", CheckStatus.OK, f"{version} ({executable})", "videos")
 
 
-def _faces() -> Check:
+def _faces(face_device: str = "auto") -> Check:
     if not importlib.util.find_spec("dlib"):
         return Check("Faces", CheckStatus.MISSING, "dlib (dlib-bin) is not installed", "people")
     if not importlib.util.find_spec("face_recognition_models"):
@@ -144,8 +146,12 @@ def _faces() -> Check:
     absent = [Path(path).name for path in needed if not Path(path).is_file()]
     if absent:
         return Check("Faces", CheckStatus.PROBLEM, f"model files missing: {absent}", "people")
-    gpu = " with CUDA" if getattr(dlib, "DLIB_USE_CUDA", False) else ""
-    return Check("Faces", CheckStatus.OK, f"dlib {dlib.__version__}{gpu}, models present", "people")
+    from memories.analyze.faces import engine_notes, pick_engine
+
+    engine = pick_engine(face_device)
+    notes = "".join(f"; {note}" for note in engine_notes(engine))
+    detail = f"dlib {dlib.__version__}, models present; faces found by {engine.describe()}{notes}"
+    return Check("Faces", CheckStatus.OK, detail, "people")
 
 
 def _restyle() -> Check:

@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from memories.errors import UnreadablePhoto
 from memories.model import Photo, ProgressCallback
@@ -28,11 +28,13 @@ def map_in_batches(
     *,
     batch_size: int | None = None,
     parallel_from: int = PARALLEL_FROM,
+    start_method: str | None = None,
 ) -> Iterator[tuple[Item, Result]]:
     """`function` takes a batch and returns one result per item; yields (item, result) in the
     order of `items`, as batches finish. Worker processes leave Ctrl-C to this process, which
     drops the queued batches instead of finishing the whole library first. Slow work per item
-    (seconds, not milliseconds) wants small batches and workers from very few items."""
+    (seconds, not milliseconds) wants small batches and workers from very few items.
+    `start_method` ("spawn") starts workers afresh instead of forking this process."""
     batch_size = batch_size or max(8, min(128, len(items) // (workers * 4) or 1))
     batches = [items[start : start + batch_size] for start in range(0, len(items), batch_size)]
     if workers <= 1 or len(items) < parallel_from:
@@ -40,9 +42,11 @@ def map_in_batches(
             yield from zip(batch, function(batch), strict=True)
         return
     others = set(multiprocessing.active_children())
+    context = multiprocessing.get_context(start_method) if start_method else None
     pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_follow_parent, initargs=(os.getpid(),)
-    )
+        max_workers=workers, mp_context=context, initializer=_follow_parent,
+        initargs=(os.getpid(),),
+    )  # fmt: skip
     try:
         for batch, results in zip(batches, pool.map(function, batches), strict=True):
             yield from zip(batch, results, strict=True)
@@ -62,7 +66,7 @@ def map_and_store(
     every: int,
     stage: str,
     progress: ProgressCallback | None,
-    **batching: int,
+    **batching: Any,
 ) -> None:
     """`map_in_batches`, handing the results to `store` every `every` items (so an interrupted
     run keeps what it finished) and reporting progress as `stage`."""

@@ -47,13 +47,22 @@ def faces_available() -> str | None:
 
 
 def find_and_group_faces(
-    catalog: Catalog, photos: Sequence[Photo], workers: int, progress: ProgressCallback | None
+    catalog: Catalog,
+    photos: Sequence[Photo],
+    workers: int,
+    progress: ProgressCallback | None,
+    face_device: str = "auto",
 ) -> int:
     """Look for faces in the photos never looked at, then let new faces join people; returns
     how many photos were looked at."""
-    from memories.analyze.faces import find_faces_many
+    import functools
+
+    from memories.analyze.faces import find_faces_many, pick_engine
 
     todo = catalog.unscanned_for_faces(photos)
+    if not todo and not catalog.grouping_owed():
+        return 0
+    engine = pick_engine(face_device)
     ungrouped = 0
 
     def store(batch: list[tuple[Photo, list[Face] | UnreadablePhoto]]) -> None:
@@ -65,9 +74,15 @@ def find_and_group_faces(
             group_faces(catalog)
             ungrouped = 0
 
-    # A photo takes a second or more: small batches, and workers from two photos on.
-    map_and_store(find_faces_many, todo, workers, store, every=STORE_EVERY, stage=FINDING_FACES,
-                  progress=progress, batch_size=2, parallel_from=2)  # fmt: skip
+    # A photo takes a fraction of a second to a second: small batches (bigger on a GPU,
+    # which wants many faces at once), and workers from a few photos on. Torch's threads
+    # and CUDA do not survive a fork, so its workers start afresh (a second or two each).
+    with_torch = engine.device != "dlib"
+    map_and_store(functools.partial(find_faces_many, engine=engine), todo, workers, store,
+                  every=STORE_EVERY, stage=FINDING_FACES, progress=progress,
+                  batch_size=16 if engine.device == "cuda" else 4,
+                  parallel_from=16 if with_torch else 2,
+                  start_method="spawn" if with_torch else None)  # fmt: skip
     if todo or catalog.grouping_owed():
         group_faces(catalog)
     return len(todo)

@@ -337,7 +337,7 @@ def _find_faces(
     if reason := faces_available():
         return f"faces: not looked for, {reason} (see `memories doctor`)"
     report.looked_for_faces = find_and_group_faces(
-        catalog, report.photos, settings.workers, progress
+        catalog, report.photos, settings.workers, progress, settings.face_device
     )
     report.restored = restore_owed_decisions(catalog, library.decisions_path)
     return None

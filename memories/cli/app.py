@@ -473,7 +473,7 @@ def doctor(
         return
     if photos:
         raise MemoriesError("PHOTOS are only for --repair")
-    checks = run_checks(settings.library, settings.restyle_model)
+    checks = run_checks(settings.library, settings.restyle_model, settings.face_device)
     if as_json:
         print(
             json.dumps(

@@ -24,19 +24,26 @@ _TRANSPOSE = {
 
 
 def decode_displayed(
-    photo: Photo, mode: str, max_edge: int | None = None, *, srgb: bool = False
+    photo: Photo,
+    mode: str,
+    max_edge: int | None = None,
+    *,
+    srgb: bool = False,
+    draft_edge: int | None = None,
 ) -> Image.Image:
     """The photo upright, in `mode` ("RGB", "L"), its long edge at most `max_edge` pixels.
     With `srgb`, colours in another embedded profile (Display P3, Adobe RGB) are converted
     to sRGB, so that outputs look as the camera meant on every screen. A RAW is decoded from
-    the JPEG preview inside it, so at full size it is smaller than `photo.width` says."""
+    the JPEG preview inside it, so at full size it is smaller than `photo.width` says.
+    With `draft_edge`, a JPEG is decoded at the smallest of its cheap reduced sizes whose long
+    edge is at least that, and not resized further unless it exceeds `max_edge`."""
     try:
         enable_plugin(photo.format)
         source = _raw_preview(photo) if photo.format == "RAW" else photo.path
         # Pillow warns of quirks it reads past (a malformed MPO): nothing a user can act on
         with warnings.catch_warnings(action="ignore"), Image.open(source) as image:
             if max_edge is not None:
-                scale = max_edge / max(image.size)
+                scale = (draft_edge or max_edge) / max(image.size)
                 image.draft(mode, (round(image.width * scale), round(image.height * scale)))
             decoded = _to_srgb(image) if srgb else None
             decoded = decoded.convert(mode) if decoded else image.convert(mode)
