@@ -129,7 +129,8 @@ def degraded(path: Path) -> list[Image.Image]:
 def trusted_only(encodings: np.ndarray, voting: np.ndarray) -> np.ndarray:
     """Ours as it groups: untrusted faces stay out of every person (clusters of their own)."""
     keep = np.flatnonzero(voting)
-    labels = -1 - np.arange(len(encodings))
+    # below the labels average_linkage gives its own faces left out (-1 down to -len)
+    labels = -1 - len(encodings) - np.arange(len(encodings))
     labels[keep] = average_linkage(encodings[keep], CLUSTER_DISTANCE, MIN_FACES)
     return labels
 

@@ -87,10 +87,15 @@ def main() -> None:
         naive_seconds, naive_boxes = float("nan"), [[] for _ in photos]
     else:
         naive_seconds, naive_boxes = timed(lambda: [naive_faces(photo) for photo in photos])
-    naive_count = sum(map(len, naive_boxes))
-    print(f"naive: {len(photos) / naive_seconds:.2f} photos/s, {naive_count} faces")
+    if not args.no_naive:
+        naive_count = sum(map(len, naive_boxes))
+        print(f"naive: {len(photos) / naive_seconds:.2f} photos/s, {naive_count} faces")
 
     def run(engine: FaceEngine, workers: int, batch: int) -> list[list[Face]]:
+        if workers == 1 and engine.device == "cpu":
+            import torch  # one core, as each worker process has
+
+            torch.set_num_threads(1)
         find = functools.partial(find_faces_many, engine=engine)
         found = map_in_batches(find, photos, workers, batch_size=batch, parallel_from=2,
                                start_method="spawn" if engine.device != "dlib" else None)
@@ -138,6 +143,9 @@ def report(
     photos: Sequence[Photo],
     kinds: list[str],
 ) -> None:
+    if naive_seconds != naive_seconds:  # no naive run (--no-naive)
+        print(f"{label}: {len(photos) / seconds:.2f} photos/s; {sum(map(len, boxes))} faces")
+        return
     found = [matched(ours, theirs) for ours, theirs in zip(boxes, naive_boxes, strict=True)]
     total = sum(map(len, naive_boxes))
     per_kind = ", ".join(

@@ -154,12 +154,18 @@ def test_padded_batches_as_on_a_gpu_give_the_same(detector):
         assert one.shape == other.shape and np.allclose(one, other, rtol=0, atol=1e-3)
 
 
-def test_a_large_min_face_does_not_fail_where_the_package_would():
-    """The package's pyramid ends on levels too small for P-Net when min_face is large (its
-    count of levels comes from the image alone); such levels are skipped here."""
-    from memories.analyze.face_detector import face_detector
+def test_the_pyramid_reaches_from_the_smallest_face_to_the_whole_image():
+    """The package counts its levels from the image alone: with a large min_face it ends on
+    levels too small for P-Net (and fails), with a small one it stops before the largest
+    faces. Here the levels run from min_face down to the window."""
+    from memories.analyze.face_detector import WINDOW, face_detector
 
-    scales = pyramid_scales(512, 600, 40)
-    assert min(int(512 * s) for s in scales) < 11  # a level with no P-Net cell
+    for min_face in (12, 20, 40):
+        scales = pyramid_scales(512, 600, min_face)
+        assert scales[0] == WINDOW / min_face
+        assert 512 * scales[-1] >= WINDOW > 512 * scales[-1] * 0.709
     [face] = face_detector("cpu").detect([image("grace")], 40)[0]
     assert face.score > 0.95
+    # a face that fills a small photo (a 150x150 crop), looked for down to 12 pixels
+    crop = np.ascontiguousarray(image("astronaut")[40:190, 160:310])
+    assert len(face_detector("cpu").detect([crop], 12)[0]) == 1

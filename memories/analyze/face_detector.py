@@ -73,11 +73,16 @@ def weights_dir() -> Path | None:
 
 
 def pyramid_scales(width: int, height: int, min_face: int) -> list[float]:
-    """The package's pyramid: the count comes from the image alone, the first scale from
-    `min_face` (so a large `min_face` ends on levels narrower than P-Net's window)."""
-    count = round(-(math.log(min(width, height) / WINDOW) / math.log(SCALE_FACTOR) + 1))
-    first = WINDOW / min_face
-    return [first * SCALE_FACTOR**level for level in range(max(count, 0))]
+    """The pyramid: from the scale that makes a `min_face` face P-Net's window wide, down by
+    `SCALE_FACTOR` while the image's short side stays at least the window (the package counts
+    its levels from the image alone, as if `min_face` were 20, so that a smaller `min_face`
+    stops short of the largest faces and a larger one runs past the smallest level)."""
+    scale = WINDOW / min_face
+    scales = []
+    while min(width, height) * scale >= WINDOW:
+        scales.append(scale)
+        scale *= SCALE_FACTOR
+    return scales
 
 
 class FaceDetector:
