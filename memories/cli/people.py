@@ -107,8 +107,10 @@ def people(
             markup=False,
         )
     if listing.unassigned:
+        verbs = "matches nobody well yet and is" if listing.unassigned == 1 else (
+            "match nobody well yet and are")  # fmt: skip
         console.print(
-            f"{count(listing.unassigned, 'face')} match nobody well yet and are in no person.",
+            f"{count(listing.unassigned, 'face')} {verbs} in no person.",
             markup=False,
         )
 
