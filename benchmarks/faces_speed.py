@@ -42,6 +42,7 @@ from memories.analyze.faces import (
     _models,
     find_faces,
     find_faces_many,
+    one_core_each,
     pick_engine,
 )
 from memories.config import default_workers
@@ -93,9 +94,7 @@ def main() -> None:
 
     def run(engine: FaceEngine, workers: int, batch: int) -> list[list[Face]]:
         if workers == 1 and engine.device == "cpu":
-            import torch  # one core, as each worker process has
-
-            torch.set_num_threads(1)
+            one_core_each()  # as each worker process runs
         find = functools.partial(find_faces_many, engine=engine)
         found = map_in_batches(find, photos, workers, batch_size=batch, parallel_from=2,
                                start_method="spawn" if engine.device != "dlib" else None)

@@ -14,7 +14,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 from conftest import DEVDATA, PEERS, peers_expected
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from memories.scan.containers import read_container_facts, sniff_container
@@ -425,6 +425,7 @@ CONTAINERS = {"clip.avi": "AVI", "clip.mts": "MPEG-TS", "clip.mkv": "MATROSKA",
     flips=st.lists(st.tuples(st.integers(0, 1 << 16), st.integers(0, 255)), max_size=8),
     cut=st.integers(0, 1 << 16),
 )
+@example(name="clip.mkv", flips=[(89, 0)], cut=0)  # a duration that rounds to 0 s
 def test_truncated_and_mutated_files_raise_only_not_a_video(tmp_path_factory, name, flips, cut):
     data = bytearray(SEEDS[name])
     for position, value in flips:
@@ -487,3 +488,4 @@ def test_the_empty_avi_in_devdata_is_not_a_video():
     assert sniff_container(path.read_bytes()) is None
     with pytest.raises(NotAVideo):
         facts_of(path, "AVI")
+

@@ -169,3 +169,22 @@ def test_the_pyramid_reaches_from_the_smallest_face_to_the_whole_image():
     # a face that fills a small photo (a 150x150 crop), looked for down to 12 pixels
     crop = np.ascontiguousarray(image("astronaut")[40:190, 160:310])
     assert len(face_detector("cpu").detect([crop], 12)[0]) == 1
+
+
+def test_the_gpus_whole_way_run_on_the_cpu_finds_the_same_faces(detector):
+    """A GPU averages the pyramid with torch and samples all crops in one grid, from the
+    image as floats on the device; run here on the CPU, it finds the same faces, within a few
+    per cent of the CPU's way."""
+    from memories.analyze.face_detector import FaceDetector
+
+    images = [image("both"), image("grace")[40:560, 20:500]]
+    gpu_way = FaceDetector("cpu")
+    gpu_way._on_cpu, gpu_way.pad_batches = False, True
+    ours = [as_rows(faces) for faces in gpu_way.detect(images, 40)]
+    theirs = [as_rows(faces) for faces in detector.detect(images, 40)]
+    for one, other in zip(ours, theirs, strict=True):
+        assert one.shape == other.shape
+        one, other = one[np.argsort(one[:, 0])], other[np.argsort(other[:, 0])]  # left to right
+        size = (other[:, 2] - other[:, 0])[:, None]
+        assert (np.abs(one[:, :4] - other[:, :4]) / size).max() < 0.08
+        assert (np.abs(one[:, 5:] - other[:, 5:]) / size).max() < 0.03

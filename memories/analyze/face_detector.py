@@ -134,7 +134,8 @@ class FaceDetector:
         image = np.ascontiguousarray(image)
         if not image.flags.writeable:
             image = image.copy()  # torch wants a writable array, even to read it
-        pixels = torch.from_numpy(image).to(self.device).float()
+        # the CPU crops and averages the image as it is; a GPU wants it there, as floats
+        pixels = None if self._on_cpu else torch.from_numpy(image).to(self.device).float()
         return _Prepared(image, pixels, image.shape[0], image.shape[1])
 
     def _pyramid(self, image: _Prepared, sizes: list[tuple[int, int]]) -> list[Any]:
@@ -157,6 +158,7 @@ class FaceDetector:
                 current = cv2.resize(current, (width, height), interpolation=cv2.INTER_AREA)
                 levels.append(torch.from_numpy(current).float().unsqueeze(0).permute(0, 3, 1, 2))
         else:
+            assert image.pixels is not None
             source = image.pixels.unsqueeze(0).permute(0, 3, 1, 2)
             levels = [torch.nn.functional.interpolate(source, size=size, mode="area")
                       for size in sizes]  # fmt: skip
@@ -319,10 +321,10 @@ class FaceDetector:
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """An image as given (H, W, 3 uint8) and on the device as floats."""
+    """An image as given (H, W, 3 uint8) and, on a GPU, there as floats."""
 
     array: np.ndarray
-    pixels: Any
+    pixels: Any | None
     height: int
     width: int
 
@@ -576,7 +578,10 @@ def _detections(rows: Any) -> list[Detection]:
 def _crops(torch: Any, image: _Prepared, boxes: Any, size: int) -> Any:
     """TensorFlow's crop_and_resize of the normalised image to size x size per box, as the
     package calls it: the box divided by the image's size, which crop_and_resize multiplies
-    by size - 1; bilinear samples, 0 for samples off the image."""
+    by size - 1; bilinear samples, 0 for samples off the image. On the CPU each crop is an
+    affine warp of the image as it is (OpenCV), on a GPU one grid sample of them all."""
+    if image.pixels is None:
+        return _crops_on_cpu(torch, image, boxes, size)
     functional = torch.nn.functional
     height, width = image.height, image.width
     sizes = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device)
@@ -601,6 +606,23 @@ def _crops(torch: Any, image: _Prepared, boxes: Any, size: int) -> Any:
                                      align_corners=True)  # fmt: skip
     sampled = sampled.view(3, count, size, size).permute(1, 0, 2, 3)
     return (sampled - 127.5) / 128 * inside[:, None]
+
+
+def _crops_on_cpu(torch: Any, image: _Prepared, boxes: Any, size: int) -> Any:
+    import cv2
+
+    height, width = image.height, image.width
+    scale = np.array([(width - 1) / width, (height - 1) / height] * 2)
+    crops = np.empty((len(boxes), size, size, 3), np.uint8)
+    for index, (left, top, right, bottom) in enumerate(boxes[:, :4].cpu().numpy() * scale):
+        # output pixel (column j, row i) samples the image at (left + j * step, top + i * step)
+        warp = np.array([[(right - left) / (size - 1), 0, left],
+                         [0, (bottom - top) / (size - 1), top]])  # fmt: skip
+        cv2.warpAffine(image.array, warp, (size, size), crops[index],
+                       flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))  # fmt: skip
+    sampled = torch.from_numpy(crops).permute(0, 3, 1, 2).float()
+    return (sampled - 127.5) / 128
 
 
 @contextlib.contextmanager

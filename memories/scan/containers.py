@@ -85,7 +85,11 @@ def _facts(
 
 
 def _seconds(duration: float | None) -> float | None:
-    return round(duration, 3) if duration and math.isfinite(duration) and duration > 0 else None
+    """The duration to the millisecond; None when the headers give none, or none that is a
+    positive number of milliseconds (a damaged header's 0.0004 s)."""
+    if duration is None or not math.isfinite(duration) or round(duration, 3) <= 0:
+        return None
+    return round(duration, 3)
 
 
 def _read_avi(file: BinaryIO, size: int) -> VideoFacts:
