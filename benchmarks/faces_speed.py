@@ -48,6 +48,7 @@ from memories.analyze.faces import (
 from memories.config import default_workers
 from memories.model import Face, FileEntry, Photo
 from memories.parallel import map_in_batches
+from memories.people import TORCH_WORKER_PRELOAD
 from memories.scan.metadata import read_media
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -97,7 +98,8 @@ def main() -> None:
             one_core_each()  # as each worker process runs
         find = functools.partial(find_faces_many, engine=engine)
         found = map_in_batches(find, photos, workers, batch_size=batch, parallel_from=2,
-                               start_method="spawn" if engine.device != "dlib" else None)
+                               start_method="forkserver" if engine.device != "dlib" else None,
+                               preload=TORCH_WORKER_PRELOAD)
         return [faces for _, faces in found]  # type: ignore[misc]
 
     dlib_plan = FaceEngine("hog", "dlib")

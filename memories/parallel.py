@@ -29,12 +29,14 @@ def map_in_batches(
     batch_size: int | None = None,
     parallel_from: int = PARALLEL_FROM,
     start_method: str | None = None,
+    preload: Sequence[str] = (),
 ) -> Iterator[tuple[Item, Result]]:
     """`function` takes a batch and returns one result per item; yields (item, result) in the
     order of `items`, as batches finish. Worker processes leave Ctrl-C to this process, which
     drops the queued batches instead of finishing the whole library first. Slow work per item
     (seconds, not milliseconds) wants small batches and workers from very few items.
-    `start_method` ("spawn") starts workers afresh instead of forking this process."""
+    `start_method` ("forkserver") starts workers from a fresh process instead of forking
+    this one; `preload` names modules that process imports once for all its workers."""
     batch_size = batch_size or max(8, min(128, len(items) // (workers * 4) or 1))
     batches = [items[start : start + batch_size] for start in range(0, len(items), batch_size)]
     if workers <= 1 or len(items) < parallel_from:
@@ -43,9 +45,11 @@ def map_in_batches(
         return
     others = set(multiprocessing.active_children())
     context = multiprocessing.get_context(start_method) if start_method else None
+    if preload and start_method == "forkserver":
+        context.set_forkserver_preload(list(preload))  # type: ignore[union-attr]
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_follow_parent,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid() if start_method in (None, "fork") else None,),
     )  # fmt: skip
     try:
         for batch, results in zip(batches, pool.map(function, batches), strict=True):
@@ -101,7 +105,7 @@ def _stop_workers(others: set[multiprocessing.process.BaseProcess]) -> None:
         worker.terminate()
 
 
-def _follow_parent(parent: int) -> None:
+def _follow_parent(parent: int | None) -> None:
     """Leave Ctrl-C to the parent, and die with it: a worker that outlived a killed run
     would go on using the CPU and, having inherited its open files, keep the library
     locked. A worker collects its own cyclic garbage, whatever its parent chose."""
@@ -110,7 +114,9 @@ def _follow_parent(parent: int) -> None:
     # The parent's SIGTERM handler turns it into KeyboardInterrupt; a worker just ends.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
-    if os.getppid() != parent:  # the parent died before this worker got here
+    # the parent died before this worker got here (a worker of a fork server is the
+    # server's child, and dies with it, as the server does with this process)
+    if parent is not None and os.getppid() != parent:
         os._exit(1)
 
 

@@ -25,6 +25,9 @@ from memories.model import Face, Person, Photo, ProgressCallback
 from memories.parallel import map_and_store
 
 FINDING_FACES = "Finding faces"
+TORCH_WORKER_PRELOAD = ("torch", "memories.analyze.faces", "memories.analyze.face_detector",
+                        "memories.analyze.face_encoder")  # fmt: skip
+"""What the process that face workers are forked from imports once for all of them."""
 STORE_EVERY = 20
 """Photos whose faces are written to the catalog at once: a stopped run keeps them."""
 GROUP_EVERY = 1000
@@ -76,13 +79,15 @@ def find_and_group_faces(
 
     # A photo takes a fraction of a second to a second: small batches (bigger on a GPU,
     # which wants many faces at once), and workers from a few photos on. Torch's threads
-    # and CUDA do not survive a fork, so its workers start afresh (a second or two each).
+    # and CUDA do not survive a fork of a process that used them, so its workers are forked
+    # from a fresh process that has imported torch and nothing more.
     with_torch = engine.device != "dlib"
     map_and_store(functools.partial(find_faces_many, engine=engine), todo, workers, store,
                   every=STORE_EVERY, stage=FINDING_FACES, progress=progress,
                   batch_size=16 if engine.device == "cuda" else 4,
                   parallel_from=16 if with_torch else 2,
-                  start_method="spawn" if with_torch else None)  # fmt: skip
+                  start_method="forkserver" if with_torch else None,
+                  preload=TORCH_WORKER_PRELOAD if with_torch else ())  # fmt: skip
     if todo or catalog.grouping_owed():
         group_faces(catalog)
     return len(todo)
