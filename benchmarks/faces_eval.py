@@ -33,7 +33,7 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from memories.analyze.faces import FaceEngine, find_faces, pick_engine
-from memories.analyze.people import CLUSTER_DISTANCE, MIN_FACES, cluster, face_turn, trusted
+from memories.analyze.people import CLUSTER_DISTANCE, MIN_FACES, cluster, trusted
 from memories.model import Face, FileEntry, KnownFace, Photo
 from memories.scan.metadata import read_media
 
@@ -107,7 +107,7 @@ def encode_labelled(
                 continue
             encodings.append(face.encoding)
             known = KnownFace(0, "", face.box, face.encoding, None, False, face.sharpness,
-                              face_turn(face.landmarks))  # fmt: skip
+                              face.landmarks)  # fmt: skip
             voting.append(trusted(known))
             labels.append(path.parent.name)
     return np.stack(encodings), labels, missed, np.array(voting, dtype=bool)

@@ -210,9 +210,9 @@ class KnownFace:
     """Placed by a decision of the user (name, merge, split, hide): regrouping never moves it."""
     sharpness: float | None = None
     """As in Face; None for faces found before it was measured (trusted as they were)."""
-    turn: float | None = None
-    """How far the face is turned from the camera, from its landmarks (see
-    `analyze.people.face_turn`): 0 facing it, about 0.3 and more in three-quarter view."""
+    landmarks: tuple[tuple[int, int], ...] = ()
+    """As in Face (how far the face is turned is read from them: `analyze.people.face_turn`);
+    empty when not known."""
     day: int | None = None
     """The day its photo was taken (a proleptic ordinal, `date.toordinal()`), when known:
     a child's faces are compared with their faces of about the same time first."""

@@ -199,6 +199,7 @@ def test_doctor_reports_each_part(tmp_path):
     for named in ("AVIF", "JPEG XL", "RAW", "AVI", "MTS", "MKV"):
         assert named in checks["Formats"]["detail"]
     assert all(check["status"] in ("ok", "missing") for check in checks.values())
+    assert "faces found by " in checks["Faces"]["detail"]
     table = run("doctor", "-l", tmp_path / "lib")
     assert "Python" in table.stdout and "ffmpeg" in table.stdout
 

@@ -59,6 +59,7 @@ def test_config_file_location_follows_xdg(tmp_path):
         ("home = 'Lyon'", 'home: must be "latitude,longitude"'),
         ("home = '95,10'", "home: '95,10' is not a place on Earth"),
         ("geocoder = 'google'", "geocoder: must be one of offline, nominatim"),
+        ("face_device = 'gpu'", "face_device: must be one of auto, cuda, cpu, dlib"),
         ("trip_distance_km = -5", "trip_distance_km: must be a number above 0"),
         ("library = ", "cannot read the config file"),
     ],

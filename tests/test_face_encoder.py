@@ -75,3 +75,25 @@ def test_the_engine_follows_the_choice():
     if not torch.cuda.is_available():
         assert pick_engine("cuda") == cpu == pick_engine("auto")
     assert "torch" in cpu.describe() and "dlib" in pick_engine("dlib").describe()
+
+
+def test_both_engines_find_the_same_face_and_the_same_person(make_photo):
+    from faces import scene
+    from test_faces import read
+
+    from memories.analyze.faces import find_faces
+    from memories.analyze.people import CLUSTER_DISTANCE
+    from memories.doctor import _faces
+
+    photo = read(make_photo("IMG_1.jpg", image=scene(GRACE, at=(300, 100), width=240)))
+    [by_dlib] = find_faces(photo, engine=FaceEngine("hog", "dlib"))
+    [by_torch] = find_faces(photo, engine=pick_engine("cpu"))
+    top, right, bottom, left = by_dlib.box
+    other = by_torch.box
+    inter = max(0, min(right, other[1]) - max(left, other[3])) * max(
+        0, min(bottom, other[2]) - max(top, other[0]))  # fmt: skip
+    union = (right - left) * (bottom - top) + (other[1] - other[3]) * (other[2] - other[0])
+    assert inter / (union - inter) > 0.6
+    assert np.linalg.norm(by_dlib.encoding - by_torch.encoding) < CLUSTER_DISTANCE / 3
+    assert "dlib's HOG detector and encoder" in _faces("dlib").detail
+    assert "through torch" in _faces("cpu").detail

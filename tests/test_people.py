@@ -253,7 +253,8 @@ def test_small_and_turned_faces_do_not_vote():
     face = faces_from(people_like([1]))[0]
     assert trusted(face)
     assert not trusted(replace(face, box=(0, TRUSTED_WIDTH - 1, TRUSTED_WIDTH - 1, 0)))
-    assert not trusted(replace(face, turn=face_turn(turned)))
+    assert trusted(replace(face, landmarks=tuple(frontal)))
+    assert not trusted(replace(face, landmarks=tuple(turned)))
 
 
 def growing_up(years: int, per_year: int, seed: int = 0) -> tuple[np.ndarray, list[int]]:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from memories.analyze.face_encoder import CHIP_PADDING, CHIP_SIZE
 from memories.errors import UnreadablePhoto
 from memories.model import Face, Photo
 from memories.scan.images import decode_displayed
@@ -247,7 +248,7 @@ def _landmarks(
     for detection in detections:
         rect = _scaled(dlib, detection.rect, scale / encode_scale)
         shape = models.landmarks(pixels, rect)
-        chips.append(dlib.get_face_chip(pixels, shape, size=150, padding=0.25))
+        chips.append(dlib.get_face_chip(pixels, shape, CHIP_SIZE, CHIP_PADDING))
         points = tuple(
             (round(point.x * encode_scale), round(point.y * encode_scale))
             for point in shape.parts()
@@ -295,7 +296,8 @@ def encodings_at(
     dlib = _dlib()
     chips = [
         dlib.get_face_chip(pixels, models.landmarks(pixels, dlib.rectangle(left, top, right,
-                                                                          bottom)), 150, 0.25)
+                                                                          bottom)),
+                           CHIP_SIZE, CHIP_PADDING)
         for top, right, bottom, left in boxes
     ]  # fmt: skip
     return _encode(default_engine(), chips)

@@ -255,7 +255,7 @@ def trusted(face: KnownFace) -> bool:
     return (
         (face.sharpness is None or face.sharpness >= TRUSTED_SHARPNESS)
         and right - left >= TRUSTED_WIDTH
-        and (face.turn is None or face.turn <= TRUSTED_TURN)
+        and ((turn := face_turn(face.landmarks)) is None or turn <= TRUSTED_TURN)
     )
 
 

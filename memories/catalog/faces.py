@@ -80,8 +80,6 @@ class FaceTables:
 
     def known_faces(self, person_id: int | None = None) -> list[KnownFace]:
         """Every face with its encoding (or one person's), by id."""
-        from memories.analyze.people import face_turn
-
         where, params = ("WHERE person_id = ?", (person_id,)) if person_id is not None else ("", ())
         rows = self._db.execute(
             "SELECT f.id, f.content_hash, box_top, box_right, box_bottom, box_left, encoding, "
@@ -98,7 +96,7 @@ class FaceTables:
                 person=person,
                 pinned=bool(pinned),
                 sharpness=sharpness,
-                turn=face_turn(json.loads(landmarks)),
+                landmarks=tuple(map(tuple, json.loads(landmarks))),
                 day=_day(taken_on),
             )
             for (face_id, content_hash, top, right, bottom, left, encoding, person, pinned,
