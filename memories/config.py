@@ -68,6 +68,15 @@ class Settings:
     templates: Path | None = None
     """A folder of your own `collage/` layouts and `video/` looks [default: the config
     file's folder]."""
+    cluster: str | None = None
+    """A Dask scheduler of your own machines (`tls://nas.local:8786`) whose workers analyse
+    new photos and draw memories."""
+    path_map: tuple[str, ...] = ()
+    """Where the cluster's workers see folders of this machine (`"/volume1/photo=/mnt/photo"`,
+    a list in the config file)."""
+    cluster_certificate: Path | None = None
+    """The folder holding the cluster's certificate [default: `cluster/` beside the config
+    file]."""
 
 
 def config_file_path(environ: Mapping[str, str]) -> Path:
@@ -82,7 +91,8 @@ def load_settings(environ: Mapping[str, str], **flags: Any) -> Settings:
     """Defaults, overridden by the config file, then by `MEMORIES_LIBRARY`, then by flags
     (a flag left at None does not override)."""
     config_file = config_file_path(environ)
-    settings = replace(Settings(), templates=config_file.parent)
+    settings = replace(Settings(), templates=config_file.parent,
+                       cluster_certificate=config_file.parent / "cluster")  # fmt: skip
     settings = _apply(settings, _read_config_file(config_file))
     if library := environ.get("MEMORIES_LIBRARY"):
         settings = replace(settings, library=Path(library).expanduser())
@@ -172,6 +182,24 @@ def _existing_path(value: Any) -> Path:
     return path.absolute()
 
 
+def _cluster(value: Any) -> str:
+    from memories.cluster.security import parse_address
+
+    if not isinstance(value, str):
+        raise ValueError(f"must be a scheduler address (tls://HOST:PORT), not {value!r}")
+    return parse_address(value).url
+
+
+def _path_map(value: Any) -> tuple[str, ...]:
+    from memories.cluster.paths import PathMap
+
+    entries = (value,) if isinstance(value, str) else tuple(value)
+    if not all(isinstance(entry, str) for entry in entries):
+        raise ValueError(f'must be "FOLDER=FOLDER ON THE WORKERS" entries, not {value!r}')
+    PathMap.parse(entries)
+    return entries
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {value!r}")
@@ -197,4 +225,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "music": _existing_path,
     "templates": _library,
     "restyle_model": _name,
+    "cluster": _cluster,
+    "path_map": _path_map,
+    "cluster_certificate": _library,
 }

@@ -10,11 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from memories.catalog import Catalog, catalog_problem
-from memories.config import DEFAULT_RESTYLE_MODEL
+from memories.config import DEFAULT_RESTYLE_MODEL, Settings
 from memories.errors import MemoriesError
 from memories.library import LibraryFolder
+
+if TYPE_CHECKING:
+    from memories.cluster.session import WorkerReport
 
 
 class CheckStatus(StrEnum):
@@ -217,3 +221,24 @@ def _library(root: Path) -> Check:
         return Check("Library", CheckStatus.PROBLEM, problem, "everything")
     detail = f"{root}: {count} photos, catalog schema {schema}"
     return Check("Library", CheckStatus.OK, detail, "everything")
+
+
+def cluster_workers(settings: Settings, insecure: bool = False) -> list[WorkerReport]:
+    """The workers of the cluster the settings name: cores, memory, GPU, build, and whether
+    they read the photo folders built into this library (and can write the library)."""
+    from memories.cluster.paths import PathMap
+    from memories.cluster.session import connect
+    from memories.decisions import read_decisions
+
+    if settings.cluster is None:
+        raise MemoriesError("name the cluster: memories doctor --cluster tls://HOST:8786")
+    library = LibraryFolder(settings.library)
+    folders = [str(folder) for folder in read_decisions(library.decisions_path).photo_folders]
+    with connect(settings.cluster, path_map=PathMap.parse(settings.path_map), insecure=insecure,
+                 certificates=settings.cluster_certificate, wait_for_workers=DOCTOR_WAIT,
+                 check=False) as cluster:  # fmt: skip
+        return cluster.describe(folders, library.root)
+
+
+DOCTOR_WAIT = 5.0
+"""Seconds the doctor waits for a cluster's first worker."""

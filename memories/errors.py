@@ -47,6 +47,15 @@ class UnreadablePhoto(MemoriesError):
         return (UnreadablePhoto, (self.path, self.reason))
 
 
+class PhotoOutOfReach(UnreadablePhoto):
+    """A cluster's worker cannot open a photo where it looked (a mount or `--path-map` to
+    mend): the photo is skipped in this run and analysed by a later one, never recorded as
+    undecodable."""
+
+    def __reduce__(self) -> tuple[type[PhotoOutOfReach], tuple[Path, str]]:
+        return (PhotoOutOfReach, (self.path, self.reason))
+
+
 class PhotosFolderMissing(MemoriesError):
     """A folder given as PHOTOS does not exist or is not a folder."""
 

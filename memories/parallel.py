@@ -9,9 +9,9 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from memories.errors import UnreadablePhoto
+from memories.errors import PhotoOutOfReach, UnreadablePhoto
 from memories.model import Photo, ProgressCallback
 
 Item = TypeVar("Item")
@@ -61,6 +61,17 @@ def map_in_batches(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+class BatchCluster(Protocol):
+    """Other machines' workers that run batches (see `memories.cluster.session`)."""
+
+    def map_in_batches(
+        self, function: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any],
+        batch_size: int | None,
+    ) -> Iterator[tuple[Any, Any]]: ...  # fmt: skip
+
+    def label(self, stage: str) -> str: ...
+
+
 def map_and_store(
     function: Callable[[Sequence[Item]], list[Result]],
     items: Sequence[Item],
@@ -70,18 +81,31 @@ def map_and_store(
     every: int,
     stage: str,
     progress: ProgressCallback | None,
+    cluster: BatchCluster | None = None,
     **batching: Any,
-) -> None:
+) -> list[PhotoOutOfReach]:
     """`map_in_batches`, handing the results to `store` every `every` items (so an interrupted
-    run keeps what it finished) and reporting progress as `stage`."""
+    run keeps what it finished) and reporting progress as `stage`. With a `cluster`, its
+    workers run the batches, whose results come back as they finish; the photos a worker
+    could not reach are kept out of `store` and returned."""
+    if cluster is not None:
+        results = cluster.map_in_batches(function, items, batching.get("batch_size"))
+        stage = cluster.label(stage)
+    else:
+        results = map_in_batches(function, items, workers, **batching)
     done: list[tuple[Item, Result]] = []
-    for count, result in enumerate(map_in_batches(function, items, workers, **batching), 1):
-        done.append(result)
-        if len(done) >= every or count == len(items):
+    out_of_reach: list[PhotoOutOfReach] = []
+    for count, (item, result) in enumerate(results, 1):
+        if isinstance(result, PhotoOutOfReach):
+            out_of_reach.append(result)
+        else:
+            done.append((item, result))
+        if done and (len(done) >= every or count == len(items)):
             store(done)
             done = []
         if progress:
             progress(stage, count, len(items))
+    return out_of_reach
 
 
 def each_or_unreadable(

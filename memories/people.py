@@ -19,15 +19,18 @@ from memories.analyze.people import Grouping, regroup
 from memories.catalog import Catalog, FaceOnPhoto, PersonSummary
 from memories.config import Settings
 from memories.decisions import apply_decisions, read_decisions, save_decisions
-from memories.errors import MemoriesError, UnknownPerson, UnreadablePhoto
+from memories.errors import MemoriesError, PhotoOutOfReach, UnknownPerson, UnreadablePhoto
 from memories.library import LibraryFolder, existing_catalog, locked
 from memories.model import Face, Person, Photo, ProgressCallback
-from memories.parallel import map_and_store
+from memories.parallel import BatchCluster, map_and_store
 
 FINDING_FACES = "Finding faces"
 TORCH_WORKER_PRELOAD = ("torch", "memories.analyze.faces", "memories.analyze.face_detector",
                         "memories.analyze.face_encoder")  # fmt: skip
 """What the process that face workers are forked from imports once for all of them."""
+CLUSTER_BATCH = 8
+"""Photos a cluster's worker looks for faces in at once: a few seconds of work, against a
+few milliseconds of the scheduler's per batch."""
 STORE_EVERY = 20
 """Photos whose faces are written to the catalog at once: a stopped run keeps them."""
 GROUP_EVERY = 1000
@@ -55,16 +58,19 @@ def find_and_group_faces(
     workers: int,
     progress: ProgressCallback | None,
     face_device: str = "auto",
-) -> int:
-    """Look for faces in the photos never looked at, then let new faces join people; returns
-    how many photos were looked at."""
+    *,
+    cluster: BatchCluster | None = None,
+) -> tuple[int, list[PhotoOutOfReach]]:
+    """Look for faces in the photos never looked at (on the cluster's workers, when there
+    is one), then let new faces join people; returns how many photos were looked at, and
+    those a cluster's worker could not open."""
     import functools
 
     from memories.analyze.faces import find_faces_many, pick_engine
 
     todo = catalog.unscanned_for_faces(photos)
     if not todo and not catalog.grouping_owed():
-        return 0
+        return 0, []
     engine = pick_engine(face_device)
     ungrouped = 0
 
@@ -81,16 +87,19 @@ def find_and_group_faces(
     # which wants many faces at once), and workers from a few photos on. Torch's threads
     # and CUDA do not survive a fork of a process that used them, so its workers are forked
     # from a fresh process that has imported torch and nothing more.
+    # A cluster's workers each pick their own engine (a GPU on one, dlib on another).
     with_torch = engine.device != "dlib"
-    map_and_store(functools.partial(find_faces_many, engine=engine), todo, workers, store,
-                  every=STORE_EVERY, stage=FINDING_FACES, progress=progress,
-                  batch_size=16 if engine.device == "cuda" else 4,
-                  parallel_from=16 if with_torch else 2,
-                  start_method="forkserver" if with_torch else None,
-                  preload=TORCH_WORKER_PRELOAD if with_torch else ())  # fmt: skip
+    unreached = map_and_store(
+        functools.partial(find_faces_many, engine=face_device if cluster else engine), todo,
+        workers, store, every=STORE_EVERY, stage=FINDING_FACES, progress=progress,
+        cluster=cluster, batch_size=CLUSTER_BATCH if cluster else
+        16 if engine.device == "cuda" else 4,
+        parallel_from=16 if with_torch else 2, start_method="forkserver" if with_torch else None,
+        preload=TORCH_WORKER_PRELOAD if with_torch else (),
+    )  # fmt: skip
     if todo or catalog.grouping_owed():
         group_faces(catalog)
-    return len(todo)
+    return len(todo) - len(unreached), unreached
 
 
 def group_faces(catalog: Catalog, *, full: bool = False) -> Grouping:

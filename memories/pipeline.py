@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from memories.catalog import Catalog, catalog_problem, set_catalog_aside
 from memories.config import Settings
 from memories.decisions import read_decisions, save_decisions
-from memories.errors import MemoriesError, UnreadablePhoto
+from memories.errors import MemoriesError, PhotoOutOfReach, UnreadablePhoto
 from memories.library import LibraryFolder, existing_catalog, locked
 from memories.model import (
     Event,
@@ -40,6 +40,7 @@ from memories.scan.index import ScanReport, scan_folders
 
 if TYPE_CHECKING:
     from memories.analyze.places import Namer
+    from memories.cluster.session import Cluster
 
 MEASURING = "Measuring quality"
 
@@ -68,6 +69,11 @@ class BuildReport:
     restored: tuple[int, int] | None = None
     """People and faces put back from the decisions file into a rebuilt catalog."""
     undecodable: list[Skipped] = field(default_factory=list)
+    out_of_reach: list[Skipped] = field(default_factory=list)
+    """Photos a cluster's worker could not open (a mount or path map to mend): a later run
+    analyses them."""
+    render_note: str | None = None
+    """Why memories were drawn on this machine although a cluster was given."""
     plan: Plan | None = None
     rendered: RenderReport | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -99,20 +105,25 @@ def build(
     video_kinds: frozenset[MemoryKind] | None = None,
     restyle: str | None = None,
     allow_download: bool = False,
+    insecure: bool = False,
     announce: Callable[[str], None] = lambda message: None,
     wait: bool = False,
     progress: ProgressCallback | None = None,
 ) -> BuildReport:
     """Scan, analyse what is new, plan the memories, and render those that changed.
-    `since` and `kinds` limit which memories are rendered (and removed when gone)."""
+    `since` and `kinds` limit which memories are rendered (and removed when gone). With
+    `settings.cluster`, the cluster's workers analyse and draw (see `memories.cluster`);
+    `insecure` lets it be a plain `tcp://` scheduler on this machine."""
     library = LibraryFolder(settings.library)
     with (
         locked(library, wait=wait),
+        _cluster(settings, insecure) as cluster,
         Catalog.open(library.catalog_path) as catalog,
         _cycle_collector_held_back() as planning_done,
     ):
         clock = _StageClock()
-        report = _scan_and_analyse(catalog, library, photo_folders, settings, clock, progress)
+        report = _scan_and_analyse(catalog, library, photo_folders, settings, clock, progress,
+                                   cluster)  # fmt: skip
         report.plan = _plan(catalog, report.photos, settings, today=today, kinds=kinds)
         clock.lap("plan")
         planning_done()
@@ -120,6 +131,11 @@ def build(
             Skipped(photo.path, reason) for photo, reason in report.plan.timeline.undecodable
         ]
         if render:
+            drawing = cluster
+            if cluster is not None and not cluster.find_render_workers(library.root):
+                drawing = None
+                report.render_note = (f"no cluster worker can write {library.root}: memories "
+                                      "were drawn on this machine")  # fmt: skip
             report.rendered = render_memories(
                 report.plan.memories,
                 {photo.content_hash: photo for photo in report.photos},
@@ -134,6 +150,7 @@ def build(
                 scope=RenderScope(since=since, kinds=kinds),
                 progress=progress,
                 announce=announce,
+                cluster=drawing,
             )
             clock.lap("render")
         report.seconds = clock.laps
@@ -147,15 +164,21 @@ def _scan_and_analyse(
     settings: Settings,
     clock: _StageClock,
     progress: ProgressCallback | None,
+    cluster: Cluster | None = None,
 ) -> BuildReport:
-    """Index the folders, then measure quality and find faces in what is new."""
+    """Index the folders, then measure quality and find faces in what is new (on the
+    cluster's workers, when there is one)."""
     report = BuildReport(scan=_index(catalog, library, photo_folders, settings, progress))
     report.photos = catalog.photos(photo_folders)
     clock.lap("scan")
-    report.measured = _measure_quality(catalog, report.photos, settings.workers, progress)
+    report.measured, unreached = _measure_quality(catalog, report.photos, settings.workers,
+                                                  progress, cluster)  # fmt: skip
     clock.lap("quality")
-    report.faces_note = _find_faces(catalog, library, report, settings, progress)
+    report.faces_note, unreached_faces = _find_faces(catalog, library, report, settings, progress,
+                                                     cluster)  # fmt: skip
     clock.lap("faces")
+    reasons = {error.path: error.reason for error in [*unreached, *unreached_faces]}
+    report.out_of_reach = [Skipped(path, reason) for path, reason in reasons.items()]
     return report
 
 
@@ -306,8 +329,9 @@ def _existing_catalog(settings: Settings) -> Catalog:
 
 
 def _measure_quality(
-    catalog: Catalog, photos: list[Photo], workers: int, progress: ProgressCallback | None
-) -> int:
+    catalog: Catalog, photos: list[Photo], workers: int, progress: ProgressCallback | None,
+    cluster: Cluster | None,
+) -> tuple[int, list[PhotoOutOfReach]]:  # fmt: skip
     from memories.analyze.quality import measure_many
 
     todo = catalog.unmeasured(photos)
@@ -316,9 +340,9 @@ def _measure_quality(
         with catalog.transaction():
             catalog.record_quality(batch)
 
-    map_and_store(measure_many, todo, workers, store, every=200, stage=MEASURING,
-                  progress=progress)  # fmt: skip
-    return len(todo)
+    unreached = map_and_store(measure_many, todo, workers, store, every=200, stage=MEASURING,
+                              progress=progress, cluster=cluster)  # fmt: skip
+    return len(todo) - len(unreached), unreached
 
 
 def _find_faces(
@@ -327,20 +351,36 @@ def _find_faces(
     report: BuildReport,
     settings: Settings,
     progress: ProgressCallback | None,
-) -> str | None:
+    cluster: Cluster | None,
+) -> tuple[str | None, list[PhotoOutOfReach]]:
     """Look for faces in new photos and group them; then put back the people decisions a
     rebuilt catalog owes (they wait for a run that finds faces)."""
     from memories.people import faces_available, find_and_group_faces, restore_owed_decisions
 
     if not settings.faces:
-        return "faces: off (--no-faces or faces = false)"
+        return "faces: off (--no-faces or faces = false)", []
     if reason := faces_available():
-        return f"faces: not looked for, {reason} (see `memories doctor`)"
-    report.looked_for_faces = find_and_group_faces(
-        catalog, report.photos, settings.workers, progress, settings.face_device
+        return f"faces: not looked for, {reason} (see `memories doctor`)", []
+    report.looked_for_faces, unreached = find_and_group_faces(
+        catalog, report.photos, settings.workers, progress, settings.face_device, cluster=cluster
     )
     report.restored = restore_owed_decisions(catalog, library.decisions_path)
-    return None
+    return None, unreached
+
+
+@contextmanager
+def _cluster(settings: Settings, insecure: bool) -> Iterator[Cluster | None]:
+    """The cluster the settings name, connected and its workers checked; None without."""
+    if settings.cluster is None:
+        yield None
+        return
+    from memories.cluster.paths import PathMap
+    from memories.cluster.session import connect
+
+    path_map = PathMap.parse(settings.path_map)
+    with connect(settings.cluster, path_map=path_map, insecure=insecure,
+                 certificates=settings.cluster_certificate) as cluster:  # fmt: skip
+        yield cluster
 
 
 def _plan(

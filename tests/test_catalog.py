@@ -218,7 +218,7 @@ def test_faces_stored_by_a_run_killed_before_grouping_are_grouped_by_the_next(tm
             catalog.record_faces([(photo, [face]) for photo in photos])
         # killed here: the faces are stored, their grouping is owed
         assert catalog.grouping_owed()
-        assert find_and_group_faces(catalog, photos, workers=1, progress=None) == 0
+        assert find_and_group_faces(catalog, photos, workers=1, progress=None) == (0, [])
         assert not catalog.grouping_owed()
         assert {face.person for face in catalog.known_faces()} == {1}
 

@@ -20,7 +20,8 @@ def test_defaults(tmp_path, monkeypatch):
 
 def test_config_file_then_environment_then_flags(tmp_path):
     environ = write_config(tmp_path, 'library = "/from/config"\nworkers = 3\n')
-    expected = Settings(library=Path("/from/config"), workers=3, templates=tmp_path)
+    expected = Settings(library=Path("/from/config"), workers=3, templates=tmp_path,
+                        cluster_certificate=tmp_path / "cluster")  # fmt: skip
     assert load_settings(environ) == expected
     environ["MEMORIES_LIBRARY"] = "/from/env"
     assert load_settings(environ).library == Path("/from/env")

@@ -23,6 +23,7 @@ import multiprocessing
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -83,6 +84,25 @@ def pick_engine(choice: str = "auto") -> FaceEngine:
     return FaceEngine(detector, device)
 
 
+@functools.cache
+def _picked(choice: str) -> FaceEngine:
+    return pick_engine(choice)
+
+
+def model_files() -> dict[str, Path]:
+    """The model files faces are found and encoded with on this machine, by name: dlib's
+    landmark and encoder models, and MTCNN's weights when they are installed."""
+    import face_recognition_models as files
+
+    from memories.analyze.face_detector import WEIGHT_FILES, weights_dir
+
+    found = {"landmarks": Path(files.pose_predictor_five_point_model_location()),
+             "encoder": Path(files.face_recognition_model_location())}  # fmt: skip
+    if (weights := weights_dir()) is not None:
+        found.update({f"mtcnn {name}": weights / name for name in WEIGHT_FILES})
+    return found
+
+
 def engine_notes(engine: FaceEngine) -> list[str]:
     """What a user could install to make faces faster on this machine."""
     notes = []
@@ -123,11 +143,14 @@ def find_faces(
 
 def find_faces_many(
     photos: Sequence[Photo],
-    engine: FaceEngine | None = None,
+    engine: FaceEngine | str | None = None,
     plan: DetectionPlan | None = None,
 ) -> list[list[Face] | UnreadablePhoto]:
     """Faces in each photo of a batch (in a worker process), detected and encoded together;
-    a photo that cannot be decoded gives its error."""
+    a photo that cannot be decoded gives its error. `engine` may be a choice of
+    `ENGINE_CHOICES`, for the worker to pick on its own machine (a cluster's)."""
+    if isinstance(engine, str):
+        engine = _picked(engine)
     engine = engine or default_engine()
     if engine.device == "cpu" and multiprocessing.parent_process() is not None:
         one_core_each()

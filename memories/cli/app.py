@@ -15,11 +15,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from memories import __version__, pipeline
+from memories.cli.cluster import cluster_app, print_cluster
 from memories.cli.common import (
     AllowDownloadOption,
+    ClusterOption,
+    InsecureOption,
     JsonOption,
     KeepLocationOption,
     LibraryOption,
+    PathMapOption,
     PhotosArgument,
     ProgressDisplay,
     QuietOption,
@@ -99,6 +103,7 @@ def _version(value: bool) -> None:
 
 
 app.add_typer(people_app, name="people")
+app.add_typer(cluster_app, name="cluster")
 app.command(epilog=FORGET_EPILOG)(reports_errors(forget))
 app.command(epilog=RESTYLE_EPILOG)(reports_errors(restyle))
 
@@ -159,7 +164,9 @@ def scan(
         "  memories build ~/Pictures\n\n"
         "  memories build ~/Pictures --quiet   (from cron)\n\n"
         "  memories build ~/Pictures --since 2025-01-01 --aspect 9:16 --music ~/Music/calm\n\n"
-        "  memories build ~/Pictures --kind trip --kind on_this_day --no-video"
+        "  memories build ~/Pictures --kind trip --kind on_this_day --no-video\n\n"
+        "  memories build /volume1/photo --cluster tls://nas.local:8786 "
+        "--path-map /volume1/photo=/mnt/photo"
     )
 )
 @reports_errors
@@ -233,23 +240,29 @@ def build(
     as_json: JsonOption = False,
     quiet: QuietOption = False,
     workers: WorkersOption = None,
+    cluster: ClusterOption = None,
+    path_map: PathMapOption = None,
+    insecure: InsecureOption = False,
     wait: WaitOption = False,
 ) -> None:
     """Make memories from photos: scan, analyse what is new (quality, places, faces), plan,
     and render collages, recap videos and the gallery (LIBRARY/index.html).
 
-    Re-runs redo only what changed. Exit code 1 when some files were skipped.
+    Re-runs redo only what changed. Exit code 1 when some files were skipped. With
+    --cluster, the workers of your own Dask cluster analyse the new photos and draw the
+    memories; the catalog stays on this machine.
     """
     settings = settings_from(
         library=library, workers=workers, geocoder=geocoder, faces=False if no_faces else None,
         video=False if no_video else None, videos_per_run=videos_per_run, size=size,
         layout=layout, aspect=aspect, look=look, music=music,
-        keep_location=True if keep_location else None,
+        keep_location=True if keep_location else None, cluster=cluster,
+        path_map=tuple(path_map) if path_map else None,
     )  # fmt: skip
     _build_and_report(
         photos, settings, today=_day(today), kinds=_kinds(kind),
         since=since.date() if since else None, as_json=as_json, quiet=quiet, wait=wait,
-        restyle=restyle, allow_download=allow_download,
+        restyle=restyle, allow_download=allow_download, insecure=insecure,
     )  # fmt: skip
 
 
@@ -300,13 +313,14 @@ def _build_and_report(
     photos: list[Path], settings: Settings, *, today: date, kinds: frozenset[MemoryKind] | None,
     since: date | None, as_json: bool, quiet: bool, wait: bool, video_limit: int | None = None,
     video_kinds: frozenset[MemoryKind] | None = None, restyle: str | None = None,
-    allow_download: bool = False,
+    allow_download: bool = False, insecure: bool = False,
 ) -> None:  # fmt: skip
     _announce_network_use(settings)
     with ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.build(
             photos, settings, today=today, kinds=kinds, since=since, video_limit=video_limit,
             video_kinds=video_kinds, restyle=restyle, allow_download=allow_download,
+            insecure=insecure,
             announce=lambda message: stderr().print(f"Note: {message}", markup=False),
             wait=wait, progress=progress,
         )  # fmt: skip
@@ -319,6 +333,13 @@ def _build_and_report(
     print_scan_report(report.scan, overview(report.photos), settings, console=console, quiet=quiet)
     for skipped in report.undecodable:
         console.print(f"  {shown(skipped.path)}: {skipped.reason}", markup=False)
+    if report.out_of_reach:
+        console.print(f"Not analysed in this run ({count(len(report.out_of_reach), 'photo')}; "
+                      "the next run tries again):", markup=False)  # fmt: skip
+        for skipped in report.out_of_reach:
+            console.print(f"  {shown(skipped.path)}: {skipped.reason}", markup=False)
+    if report.render_note and not quiet:
+        console.print(report.render_note, markup=False)
     if not quiet:
         if report.measured:
             console.print(f"Measured the quality of {count(report.measured, 'new photo')}.")
@@ -333,7 +354,8 @@ def _build_and_report(
     if rendered is not None:
         print_render_report(rendered, report.seconds, console, quiet=quiet)
     status = report.scan.exit_status
-    if (report.undecodable or (rendered and rendered.failed)) and status is ExitStatus.OK:
+    skipped_any = report.undecodable or report.out_of_reach or (rendered and rendered.failed)
+    if skipped_any and status is ExitStatus.OK:
         status = ExitStatus.SKIPPED
     raise typer.Exit(status)
 
@@ -434,7 +456,8 @@ def events(
     epilog=(
         "Examples:\n\n  memories doctor\n\n  memories doctor --json\n\n"
         "  memories doctor --repair   (a damaged catalog, from the photo folders built)\n\n"
-        "  memories doctor --repair ~/Pictures"
+        "  memories doctor --repair ~/Pictures\n\n"
+        "  memories doctor --cluster tls://nas.local:8786   (its workers, and what they see)"
     )
 )
 @reports_errors
@@ -459,14 +482,26 @@ def doctor(
         bool, typer.Option("--no-faces", help="With --repair: do not look for faces.")
     ] = False,
     library: LibraryOption = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="List this Dask scheduler's workers instead: cores, "
+                     "memory, GPU, version, and whether they read the photo folders.",
+                     show_default=False),
+    ] = None,
+    path_map: PathMapOption = None,
+    insecure: InsecureOption = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
     wait: WaitOption = False,
 ) -> None:
     """Show what is installed and usable: images, HEIC, ffmpeg, faces, AI restyle, GPU,
-    and whether the library's catalog is sound; `--repair` rebuilds it when it is not."""
+    and whether the library's catalog is sound; `--repair` rebuilds it when it is not;
+    `--cluster` lists a cluster's workers."""
     from memories.doctor import CheckStatus, run_checks
 
+    if cluster is not None:
+        print_cluster(cluster, path_map, insecure, library, as_json)
+        return
     settings = settings_from(library=library, faces=False if no_faces else None)
     if repair:
         _repair(photos or [], settings, quiet=quiet, wait=wait)

@@ -11,7 +11,16 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+)
+from rich.text import Text
 
 from memories.config import Settings, load_settings
 from memories.errors import ExitStatus, MemoriesError, unwritable
@@ -50,6 +59,22 @@ KeepLocationOption = Annotated[
 ]
 WaitOption = Annotated[
     bool, typer.Option("--wait", help="Wait for another run on the library to finish.")
+]
+ClusterOption = Annotated[
+    str | None,
+    typer.Option("--cluster", help="A Dask scheduler of your own machines (tls://HOST:8786) "
+                 "whose workers analyse new photos and draw memories [default: the config "
+                 "file's `cluster`, else this machine alone].", show_default=False),
+]
+PathMapOption = Annotated[
+    list[str] | None,
+    typer.Option("--path-map", help="FOLDER=FOLDER ON THE WORKERS: where the cluster's workers "
+                 "see a folder of this machine (repeatable).", show_default=False),
+]
+InsecureOption = Annotated[
+    bool,
+    typer.Option("--insecure", help="Allow a plain tcp:// scheduler on this machine (nothing "
+                 "is encrypted: never for other machines)."),
 ]
 
 run_options = {"debug": False}
@@ -122,6 +147,7 @@ class ProgressDisplay:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
+                _PerSecond(),
                 console=console,
                 transient=True,
             )
@@ -145,6 +171,16 @@ class ProgressDisplay:
         if stage not in self._tasks:
             self._tasks[stage] = self._progress.add_task(stage, total=total)
         self._progress.update(self._tasks[stage], completed=done, total=total)
+
+
+class _PerSecond(ProgressColumn):
+    """How many a second a stage does (photos, memories), once it has done a few."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        if not speed or task.completed < 2:
+            return Text("")
+        return Text(f"{speed:.1f}/s" if speed < 100 else f"{speed:,.0f}/s", style="dim")
 
 
 def count(number: int, singular: str, plural: str | None = None) -> str:

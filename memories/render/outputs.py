@@ -8,11 +8,11 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import MemoriesError, UnreadablePhoto
@@ -22,7 +22,9 @@ from memories.render.gallery import PAGE, page_fingerprint, write_index, write_m
 from memories.render.location import Point, middle_of
 
 if TYPE_CHECKING:
+    from memories.render.layout import LayoutTemplate
     from memories.render.restyle import Restyler, Style
+    from memories.render.storyboard import Look
 
 RENDERING = "Rendering memories"
 RENDER_VERSION = 1
@@ -97,34 +99,107 @@ def render_memories(
     scope: RenderScope = RenderScope(),
     progress: ProgressCallback | None = None,
     announce: Callable[[str], None] = lambda message: None,
+    cluster: RenderCluster | None = None,
 ) -> RenderReport:
     """Bring the memory folders under `root` up to date with the planned memories.
-    `announce` hears what the user must know before it happens (a model download)."""
+    `announce` hears what the user must know before it happens (a model download). With a
+    `cluster`, the memories that need drawing are drawn by its workers."""
     started = time.perf_counter()
     report = RenderReport()
     for partial in leftover_partials(root):  # from a run that was killed mid-write
         partial.unlink(missing_ok=True)
-    renderer = _Renderer(photos, settings, announce)
+    renderer = Renderer(load_render_templates(settings), settings, announce)
     chosen = [memory for memory in memories
               if scope.covers(memory.kind.value, memory.end.isoformat())]  # fmt: skip
-    filmed = [m for m in chosen if settings.video_kinds is None or m.kind in settings.video_kinds]
-    with_video = {memory.id for memory in filmed[: settings.video_limit] if settings.video}
-    for done, memory in enumerate(chosen):
-        if progress:
-            progress(RENDERING, done, len(chosen))
-        try:
-            outcome = renderer.bring_up_to_date(memory, root / memory.id, memory.id in with_video)
-        except UnreadablePhoto as error:
-            report.failed.append(Skipped(error.path, f"{memory.id}: {error.reason}"))
-            continue
-        getattr(report, outcome).append(memory.id)
+    jobs, report.videos_owed = renderer.plan_jobs(chosen, root)
+    to_draw = []
+    for job in jobs:
+        if cluster is not None and (record := renderer.up_to_date(job, root / job.memory.id)):
+            renderer.records[job.memory.id] = record
+            report.unchanged.append(job.memory.id)
+        else:
+            to_draw.append(job)
+    stage = RENDERING
+    if cluster is not None:
+        drawn: Iterable[tuple[RenderJob, RenderOutcome]] = cluster.render(
+            to_draw, photos, root, renderer.templates, settings)
+        stage = cluster.label(RENDERING)
+    else:
+        drawn = ((job, renderer.draw(job, root, photos)) for job in to_draw)
+    done = len(report.unchanged)
     if progress:
-        progress(RENDERING, len(chosen), len(chosen))
-    report.videos_owed = renderer.videos_owed
+        progress(stage, done, len(jobs))
+    for job, outcome in drawn:
+        if isinstance(outcome, UnreadablePhoto):
+            report.failed.append(Skipped(outcome.path, f"{job.memory.id}: {outcome.reason}"))
+        else:
+            state, renderer.records[job.memory.id] = outcome
+            getattr(report, state).append(job.memory.id)
+        done += 1
+        if progress:
+            progress(stage, done, len(jobs))
     report.removed = _remove_unplanned(root, {memory.id for memory in memories}, scope)
     report.gallery = write_index(root, rendered_records(root, known=renderer.records))
     report.seconds = time.perf_counter() - started
     return report
+
+
+class RenderCluster(Protocol):
+    """Workers that draw memories (see `memories.cluster.session`)."""
+
+    def render(
+        self, jobs: Sequence[RenderJob], photos: Mapping[str, Photo], root: Path,
+        templates: RenderTemplates, settings: RenderSettings,
+    ) -> Iterator[tuple[RenderJob, RenderOutcome]]: ...  # fmt: skip
+
+    def label(self, stage: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One memory to bring up to date, with what the run decided for it."""
+
+    memory: Memory
+    video: bool
+    """Whether it has a recap video in this run (made now, or kept)."""
+    music: Path | None
+
+
+RenderOutcome = tuple[str, dict[str, Any]] | UnreadablePhoto
+"""`new`, `updated` or `unchanged` with the memory's memory.json; or why it could not be
+drawn (a photo gone since the scan)."""
+
+
+@dataclass(frozen=True)
+class RenderTemplates:
+    """The layouts, look and style outputs are drawn with, loaded once (and sent as they
+    are to a cluster's workers, which need not hold the user's template folder)."""
+
+    layouts: dict[str, LayoutTemplate]
+    look: Look
+    style: Style | None
+
+
+def load_render_templates(settings: RenderSettings) -> RenderTemplates:
+    from memories.render.layout import LayoutTemplate
+    from memories.render.storyboard import ASPECTS, Look
+    from memories.render.templates import load_templates, pick_template
+
+    user = settings.user_templates
+    layouts = load_templates("collage", LayoutTemplate, user and user / "collage")
+    if settings.layout is not None:
+        pick_template(layouts, settings.layout, "collage layout")
+    look = pick_template(load_templates("video", Look, user and user / "video"),
+                         settings.look, "video look")  # fmt: skip
+    if settings.aspect not in ASPECTS:
+        raise MemoriesError(f"aspect must be one of {', '.join(ASPECTS)}")
+    style = None
+    if settings.restyle is not None:
+        from memories.render.restyle import Style
+
+        styles = load_templates("styles", Style, user and user / "styles")
+        style = pick_template(styles, settings.restyle, "style")
+    return RenderTemplates(layouts, look, style)
 
 
 def rendered_records(
@@ -140,73 +215,109 @@ def rendered_records(
     return records
 
 
-class _Renderer:
+class Renderer:
+    """Draws memories' outputs; on a cluster, one per worker process draws all it is sent."""
+
     def __init__(
         self,
-        photos: Mapping[str, Photo],
+        templates: RenderTemplates,
         settings: RenderSettings,
-        announce: Callable[[str], None],
+        announce: Callable[[str], None] = lambda message: None,
     ) -> None:
-        from memories.render.layout import LayoutTemplate
-        from memories.render.storyboard import ASPECTS, Look
-        from memories.render.templates import load_templates, pick_template
-
-        user = settings.user_templates
-        self.photos = photos
+        self.templates = templates
         self.settings = settings
-        self.layouts = load_templates("collage", LayoutTemplate, user and user / "collage")
-        if settings.layout is not None:
-            pick_template(self.layouts, settings.layout, "collage layout")
-        looks = load_templates("video", Look, user and user / "video")
-        self.look = pick_template(looks, settings.look, "video look")
-        if settings.aspect not in ASPECTS:
-            raise MemoriesError(f"aspect must be one of {', '.join(ASPECTS)}")
+        self.layouts = templates.layouts
+        self.look = templates.look
+        self.style = templates.style
         self.frame_size = self.look.frame_size(settings.aspect)
         self.announce = announce
-        self.videos_left = settings.videos_per_run
-        self.videos_owed: list[str] = []
         self.records: dict[str, dict[str, Any]] = {}
         """The memory.json of each memory brought up to date, by id."""
         # parts of every memory's fingerprints, worked out once for the whole library
         self.layouts_as_data = {name: asdict(each) for name, each in sorted(self.layouts.items())}
         self.look_as_data = asdict(self.look)
         self.page_with = _digest(page_fingerprint())
-        self.style: Style | None = None
         self._restyler: Restyler | None = None
-        if settings.restyle is not None:
-            from memories.render.restyle import Style
 
-            styles = load_templates("styles", Style, user and user / "styles")
-            self.style = pick_template(styles, settings.restyle, "style")
-
-    def bring_up_to_date(self, memory: Memory, folder: Path, with_video: bool) -> str:
-        """Render what changed of one memory; say whether it was new, updated or unchanged."""
+    def plan_jobs(
+        self, memories: Sequence[Memory], root: Path
+    ) -> tuple[list[RenderJob], list[str]]:
+        """What each memory gets in this run, and the memories whose recap video waits for
+        a later run: one that needs encoding after this run made its share of videos
+        (`videos_per_run`, newest memories first) keeps the video it has until then,
+        unless what it is made of changed."""
         from memories.render.video import pick_music
 
+        settings = self.settings
+        kinds = settings.video_kinds
+        filmed = [memory for memory in memories if kinds is None or memory.kind in kinds]
+        with_video = {memory.id for memory in filmed[: settings.video_limit] if settings.video}
+        videos_left = settings.videos_per_run
+        jobs, owed = [], []
+        for memory in memories:
+            video = memory.id in with_video
+            music = pick_music(settings.music, memory.id) if video else None
+            if video and videos_left is not None:
+                folder = root / memory.id
+                previous = _read_record(folder / MEMORY_FILE)
+                done = previous.get("fingerprints", {}) if previous else {}
+                if _video_stale(folder, done, self._video_fingerprint(memory, music)):
+                    if videos_left == 0:
+                        owed.append(memory.id)
+                        video, music = False, None
+                    else:
+                        videos_left -= 1
+            jobs.append(RenderJob(memory, video, music))
+        return jobs, owed
+
+    def up_to_date(self, job: RenderJob, folder: Path) -> dict[str, Any] | None:
+        """The memory's memory.json when every output it wants was made from these inputs
+        and settings and is there; None when something must be drawn."""
         previous = _read_record(folder / MEMORY_FILE)
-        done = previous.get("fingerprints", {}) if previous else {}
-        music = pick_music(self.settings.music, memory.id) if with_video else None
+        if previous is None:
+            return None
+        done = previous.get("fingerprints", {})
+        outputs = previous.get("outputs", {})
+        if all(done.get(key) == value for key, value in self._wanted(job).items()) and all(
+            (folder / name).is_file() for name in (*outputs.values(), PAGE)
+        ):
+            return previous
+        return None
+
+    def draw(self, job: RenderJob, root: Path, photos: Mapping[str, Photo]) -> RenderOutcome:
+        """Bring one memory's folder under `root` up to date; an unreadable photo gives its
+        error."""
+        try:
+            return self.bring_up_to_date(job, root / job.memory.id, photos)
+        except UnreadablePhoto as error:
+            return error
+
+    def _wanted(self, job: RenderJob) -> dict[str, str]:
+        """The fingerprint of each output the memory should have in this run."""
+        memory = job.memory
         wanted = {"still": self._still_fingerprint(memory), "page": self.page_with}
-        if with_video:
-            wanted["video"] = self._video_fingerprint(memory, music)
-            if self._video_owed(folder, done, wanted["video"]):
-                self.videos_owed.append(memory.id)
-                with_video, music = False, None
-                del wanted["video"]
+        if job.video:
+            wanted["video"] = self._video_fingerprint(memory, job.music)
         if self.style is not None:
             wanted["restyle"] = _digest(
                 _inputs(memory), asdict(self.style), self.settings.restyle_model,
                 self.settings.restyle_photos, self._located(memory),
             )  # fmt: skip
+        return wanted
+
+    def bring_up_to_date(
+        self, job: RenderJob, folder: Path, photos: Mapping[str, Photo]
+    ) -> tuple[str, dict[str, Any]]:
+        """Render what changed of one memory; say whether it was new, updated or unchanged,
+        with its memory.json."""
+        memory, with_video, music = job.memory, job.video, job.music
+        if (unchanged := self.up_to_date(job, folder)) is not None:
+            return "unchanged", unchanged
+        previous = _read_record(folder / MEMORY_FILE)
+        done = previous.get("fingerprints", {}) if previous else {}
+        wanted = self._wanted(job)
         restyled = previous.get("restyled", []) if previous else []
         outputs = dict(previous.get("outputs", {})) if previous else {}
-        if (
-            previous is not None
-            and all(done.get(key) == value for key, value in wanted.items())
-            and all((folder / name).is_file() for name in (*outputs.values(), PAGE))
-        ):
-            self.records[memory.id] = previous
-            return "unchanged"
         inputs = _digest(_inputs(memory))
         fingerprints: dict[str, str] = {"inputs": inputs}
         if "inputs" in done:  # what the memory is made of, apart from how it is drawn
@@ -214,14 +325,12 @@ class _Renderer:
         else:  # a record from before "inputs" was kept: its stills tell
             changed = done.get("still") != wanted["still"]
         if done.get("still") != wanted["still"] or not (folder / "collage.jpg").is_file():
-            outputs.update(self._draw_stills(memory, folder))
+            outputs.update(self._draw_stills(memory, folder, photos))
         fingerprints["still"] = wanted["still"]
         fingerprints["page"] = wanted["page"]
         if with_video:
             if _video_stale(folder, done, wanted["video"]):
-                self._encode(memory, folder / "recap.mp4", music)
-                if self.videos_left is not None:
-                    self.videos_left -= 1
+                self._encode(memory, folder / "recap.mp4", music, photos)
             outputs["video"] = "recap.mp4"
             fingerprints["video"] = wanted["video"]
         elif done.get("video") and changed:
@@ -236,7 +345,7 @@ class _Renderer:
                 or not name
                 or not (folder / name).is_file()
             ):
-                restyled = self._restyle(memory, folder, outputs)
+                restyled = self._restyle(memory, folder, outputs, photos)
             fingerprints["restyle"] = wanted["restyle"]
         elif "restyle" in done:
             fingerprints["restyle"] = done["restyle"]
@@ -246,22 +355,17 @@ class _Renderer:
         record["restyled"] = restyled
         save_json(record, folder / MEMORY_FILE)
         write_memory_page(folder.parent, record)
-        self.records[memory.id] = record
-        return "new" if previous is None else "updated"
+        return ("new" if previous is None else "updated"), record
 
-    def _video_owed(self, folder: Path, done: Mapping[str, str], wanted: str) -> bool:
-        """Whether the memory's video must wait for a later run: it needs encoding, and this
-        run has made its share of videos. The memory keeps a video it has until then, unless
-        what it is made of changed."""
-        return self.videos_left == 0 and _video_stale(folder, done, wanted)
-
-    def _draw_stills(self, memory: Memory, folder: Path) -> dict[str, str]:
+    def _draw_stills(
+        self, memory: Memory, folder: Path, photos: Mapping[str, Photo]
+    ) -> dict[str, str]:
         from memories.render.collage import draw_collage, draw_cover, plan_collage
 
-        plan = plan_collage(memory, self.photos, self.layouts, layout=self.settings.layout,
+        plan = plan_collage(memory, photos, self.layouts, layout=self.settings.layout,
                             long_edge=self.settings.long_edge)  # fmt: skip
         outputs = {"cover": "cover.jpg"}
-        save_jpeg(draw_cover(memory, self.photos, COVER_SIZE), folder / "cover.jpg", quality=85,
+        save_jpeg(draw_cover(memory, photos, COVER_SIZE), folder / "cover.jpg", quality=85,
                   location=self._location(memory.cover))  # fmt: skip
         if plan is not None:
             save_jpeg(draw_collage(plan, memory), folder / "collage.jpg",
@@ -270,7 +374,7 @@ class _Renderer:
         return outputs
 
     def _restyle(
-        self, memory: Memory, folder: Path, outputs: dict[str, str]
+        self, memory: Memory, folder: Path, outputs: dict[str, str], photos: Mapping[str, Photo]
     ) -> list[dict[str, Any]]:
         """The best photos in the memory's style, in `restyled/`, and a collage of them;
         each labelled AI-made. Hidden people are in no memory, so never restyled."""
@@ -290,7 +394,7 @@ class _Renderer:
                                       announce=self.announce)  # fmt: skip
         pictures = []
         for photo in chosen:
-            source = self.photos[photo.content_hash]
+            source = photos[photo.content_hash]
             image = decode_displayed(source, "RGB", self.style.size * 2, srgb=True)
             scale = image.width / source.width
             boxes = tuple(tuple(round(v * scale) for v in box) for _, box in photo.faces)
@@ -303,7 +407,7 @@ class _Renderer:
             records.append({"photo": str(photo.path), "file": name, **result.record()})
         sample = replace(memory, photos=tuple(chosen),
                          cover=memory.cover if memory.cover in chosen else chosen[0])  # fmt: skip
-        plan = plan_collage(sample, self.photos, self.layouts, long_edge=self.settings.long_edge)
+        plan = plan_collage(sample, photos, self.layouts, long_edge=self.settings.long_edge)
         if plan is not None:
             made = {p.content_hash: r.image for p, r in zip(chosen, results, strict=True)}
             name = f"collage-{self.style.name}.jpg"
@@ -312,13 +416,15 @@ class _Renderer:
             outputs["restyled_collage"] = name
         return records
 
-    def _encode(self, memory: Memory, path: Path, music: Path | None) -> None:
+    def _encode(
+        self, memory: Memory, path: Path, music: Path | None, photos: Mapping[str, Photo]
+    ) -> None:
         from memories.render.collage import subject_of
         from memories.render.video import encode_video, plan_video
 
-        subjects = {photo.content_hash: subject_of(photo, self.photos[photo.content_hash])
+        subjects = {photo.content_hash: subject_of(photo, photos[photo.content_hash])
                     for photo in memory.photos if photo.kind.value == "photo"}  # fmt: skip
-        plan = plan_video(memory, self.photos, subjects, self.look, size=self.frame_size,
+        plan = plan_video(memory, photos, subjects, self.look, size=self.frame_size,
                           music=music)  # fmt: skip
         threads, location = self.settings.workers, self._location(*memory.photos)
         write_atomically(
