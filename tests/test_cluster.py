@@ -28,7 +28,6 @@ from memories.cluster.paths import PathMap, readable_path
 from memories.cluster.security import (
     ClusterRefused,
     cluster_address,
-    dask_settings,
     write_certificate,
 )
 from memories.cluster.work import Build
@@ -441,23 +440,32 @@ def test_plain_tcp_is_only_for_this_machine_and_only_when_asked():
 
 def test_the_certificate_is_private_never_replaced_and_dask_reads_its_settings(tmp_path):
     import dask.config
-    import yaml
 
     folder = tmp_path / "home" / ".config" / "memories" / "cluster"
-    written = write_certificate(folder)
+    written, made = write_certificate(folder)
+    assert made
     assert [path.name for path in written] == ["cluster-cert.pem", "cluster-key.pem",
                                                "dask.yaml"]  # fmt: skip
     assert (folder / "cluster-key.pem").stat().st_mode & 0o777 == 0o600
-    with pytest.raises(ClusterRefused, match="already holds the cluster's certificate"):
-        write_certificate(folder)
 
-    text = dask_settings(folder)
-    assert "${HOME}/.config/memories/cluster/cluster-cert.pem" in text
-    settings = dask.config.expand_environment_variables(yaml.safe_load(text))
+    copied = tmp_path / "elsewhere" / "cluster"  # the folder copied to another machine
+    copied.mkdir(parents=True)
+    for name in ("cluster-cert.pem", "cluster-key.pem", "dask.yaml"):
+        (copied / name).write_bytes((folder / name).read_bytes())
+    written, made = write_certificate(copied)
+    assert not made and [path.name for path in written] == ["dask.yaml"]
+    assert (copied / "cluster-cert.pem").read_bytes() == (folder / "cluster-cert.pem").read_bytes()
+
+    settings = dask.config.collect(paths=[str(copied)], env={})
     comm = settings["distributed"]["comm"]
-    assert comm["require-encryption"] is True
-    assert comm["tls"]["ca-file"] == str(folder / "cluster-cert.pem")
-    assert comm["tls"]["client"]["key"] == str(folder / "cluster-key.pem")
+    assert comm["require-encryption"] is True and comm["default-scheme"] == "tls"
+    assert comm["tls"]["ca-file"] == str(copied / "cluster-cert.pem")
+    assert comm["tls"]["worker"] == {"cert": str(copied / "cluster-cert.pem"),
+                                     "key": str(copied / "cluster-key.pem")}  # fmt: skip
+
+    (copied / "cluster-key.pem").unlink()
+    with pytest.raises(ClusterRefused, match="half a certificate"):
+        write_certificate(copied)
 
 
 def test_the_certificate_command_says_what_to_do_next(tmp_path, monkeypatch):
@@ -467,8 +475,10 @@ def test_the_certificate_command_says_what_to_do_next(tmp_path, monkeypatch):
     folder = tmp_path / "home" / ".config" / "memories" / "cluster"
     assert (folder / "cluster-cert.pem").is_file()
     assert f"DASK_CONFIG={folder} dask scheduler" in result.output
+    made = (folder / "cluster-cert.pem").read_bytes()
     again = run("cluster", "certificate")
-    assert again.exit_code == 2 and "already holds" in again.output
+    assert again.exit_code == 0 and "Kept the certificate" in again.output
+    assert (folder / "cluster-cert.pem").read_bytes() == made
 
 
 # Where workers find photos ----------------------------------------------------------------

@@ -45,21 +45,28 @@ def certificate(
     """Make the key and certificate your cluster's scheduler, workers and builds prove
     themselves with, and Dask's settings that use them and refuse anything unencrypted.
 
-    Copy the folder to the same place on every machine of the cluster, and to no one else:
-    whoever holds it can run code on those machines.
+    Copy the folder to every machine of the cluster, and to no one else (whoever holds it
+    can run code on those machines), then run this command there too: with a certificate
+    in the folder already, it keeps it and writes Dask's settings for where it is.
     """
     from memories.cluster.security import DEFAULT_PORT, certificate_folder, write_certificate
 
     target = folder or settings_from().cluster_certificate or certificate_folder(os.environ)
     target = target.expanduser().absolute()
-    written = write_certificate(target)
+    written, made = write_certificate(target)
     console = stdout()
-    console.print(f"Wrote the cluster's certificate to {shown(target)}:", markup=False)
+    if made:
+        console.print(f"Wrote the cluster's certificate to {shown(target)}:", markup=False)
+    else:
+        console.print(f"Kept the certificate in {shown(target)}; Dask's settings now point at "
+                      "it there:", markup=False)  # fmt: skip
     for path in written:
         console.print(f"  {shown(path)}", markup=False)
     where = shown(target)
     console.print(
-        "Copy that folder to the same place on every machine of the cluster, then start\n"
+        ("Copy that folder to every machine of the cluster and run this command there too "
+         "(it keeps the certificate and points Dask's settings at it). " if made else "")
+        + "Then start\n"
         f"  on one:   DASK_CONFIG={where} dask scheduler\n"
         f"  on each:  DASK_CONFIG={where} dask worker tls://SCHEDULER:{DEFAULT_PORT} "
         "--nworkers auto --nthreads 1\n"

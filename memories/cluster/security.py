@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -114,22 +115,36 @@ def cluster_security(address: ClusterAddress, folder: Path | None) -> Security |
     )
 
 
-def write_certificate(folder: Path) -> list[Path]:
+def write_certificate(folder: Path) -> tuple[list[Path], bool]:
     """A new key and self-signed certificate for the user's machines, and Dask's settings
-    that make scheduler and workers use them and refuse anything unencrypted. Returns the
-    files written; an existing certificate is never replaced (every machine holds it)."""
+    that make scheduler and workers use them and refuse anything unencrypted. In a folder
+    that holds them already (copied from the first machine), the certificate is kept and
+    only Dask's settings are written, for where the folder is on this machine. Returns the
+    files written, and whether a new certificate was made."""
+    folder = folder.expanduser().absolute()
+    certificate_path, key_path = folder / CERTIFICATE, folder / KEY
+    settings_path = folder / DASK_SETTINGS
+    made = not (certificate_path.exists() or key_path.exists())
+    if not made and not (certificate_path.is_file() and key_path.is_file()):
+        raise ClusterRefused(f"{folder} holds half a certificate: copy the whole folder again")
+    written = []
+    if made:
+        folder.mkdir(parents=True, exist_ok=True)
+        certificate, key = _new_certificate()
+        _write_private(key_path, key)
+        certificate_path.write_bytes(certificate)
+        written = [certificate_path, key_path]
+    settings_path.write_text(dask_settings(folder), encoding="utf-8")
+    return [*written, settings_path], made
+
+
+def _new_certificate() -> tuple[bytes, bytes]:
+    """A self-signed certificate (PEM) that is its own authority, and its key (PEM)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    certificate_path, key_path = folder / CERTIFICATE, folder / KEY
-    if certificate_path.exists() or key_path.exists():
-        raise ClusterRefused(
-            f"{folder} already holds the cluster's certificate; every machine uses that one "
-            "(remove the folder first to make a new one, then copy it to every machine again)"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, "memories cluster"),
@@ -143,20 +158,16 @@ def write_certificate(folder: Path) -> list[Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )  # fmt: skip
-    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM,
-                   serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
-    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    settings_path = folder / DASK_SETTINGS
-    settings_path.write_text(dask_settings(folder), encoding="utf-8")
-    return [certificate_path, key_path, settings_path]
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())  # fmt: skip
+    return certificate.public_bytes(serialization.Encoding.PEM), private
 
 
 def dask_settings(folder: Path) -> str:
-    """Dask's settings (YAML) for scheduler and workers started with `DASK_CONFIG=folder`.
-    Paths under the home folder are written from `${HOME}`, so the folder can be copied to
-    the same place in another user's home."""
-    where = _from_home(folder)
-    certificate, key = f'"{where}/{CERTIFICATE}"', f'"{where}/{KEY}"'
+    """Dask's settings (YAML) for scheduler and workers started with `DASK_CONFIG=folder`
+    (Dask takes the paths in them as they are written)."""
+    where = folder.absolute().as_posix()
+    certificate, key = json.dumps(f"{where}/{CERTIFICATE}"), json.dumps(f"{where}/{KEY}")
     pair = f"\n        cert: {certificate}\n        key: {key}"
     return (
         "# The memories cluster: Dask over TLS with this folder's certificate, nothing\n"
@@ -191,14 +202,6 @@ def _write_private(path: Path, data: bytes) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(data)
-
-
-def _from_home(folder: Path) -> str:
-    folder = folder.absolute()
-    try:
-        return "${HOME}/" + folder.relative_to(Path.home()).as_posix()
-    except ValueError:
-        return folder.as_posix()
 
 
 def _on_this_machine(host: str) -> bool:
