@@ -95,6 +95,8 @@ def map_and_store(
         results = map_in_batches(function, items, workers, **batching)
     done: list[tuple[Item, Result]] = []
     out_of_reach: list[PhotoOutOfReach] = []
+    if progress and items:
+        progress(stage, 0, len(items))  # the stage's clock starts with its first batch
     for count, (item, result) in enumerate(results, 1):
         if isinstance(result, PhotoOutOfReach):
             out_of_reach.append(result)

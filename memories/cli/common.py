@@ -174,12 +174,13 @@ class ProgressDisplay:
 
 
 class _PerSecond(ProgressColumn):
-    """How many a second a stage does (photos, memories), once it has done a few."""
+    """How many a second a stage does (photos, memories), on average since it began."""
 
     def render(self, task: Task) -> Text:
-        speed = task.speed
-        if not speed or task.completed < 2:
+        elapsed = task.elapsed
+        if not elapsed or elapsed < 1 or not task.completed:
             return Text("")
+        speed = task.completed / elapsed
         return Text(f"{speed:.1f}/s" if speed < 100 else f"{speed:,.0f}/s", style="dim")
 
 

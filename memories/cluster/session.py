@@ -95,9 +95,12 @@ class Cluster:
         batches = [list(items[start : start + batch_size])
                    for start in range(0, len(items), batch_size)]  # fmt: skip
         name = getattr(function, "func", function).__name__
+        # the same photos analysed the same way: another build's batch may share the result
+        how = f"{getattr(function, 'keywords', {})} {self.path_map}"
 
         def submit(batch: list[Photo]) -> Any:
-            key = hashlib.sha1("".join(p.content_hash for p in batch).encode()).hexdigest()
+            key = hashlib.sha1("".join([how, *(p.content_hash for p in batch)]).encode()
+                               ).hexdigest()  # fmt: skip
             slim = [_for_worker(photo) for photo in batch]
             return self.client.submit(analyse_batch, function, slim, self.path_map, self.build,
                                       key=f"memories-{name}-{key}")  # fmt: skip
@@ -217,8 +220,9 @@ class Cluster:
                 task = running.pop(future)
                 try:
                     result = future.result()
-                except KilledWorker as error:
-                    yield from killed(task, f"every worker that tried it died ({error})")
+                except KilledWorker:
+                    yield from killed(task, "every cluster worker that tried it died (out of "
+                                      "memory, or a file that crashes its decoder?)")  # fmt: skip
                 except FutureCancelledError:
                     raise ClusterLost(
                         f"lost the scheduler at {self.url}; every result that came back is "
