@@ -535,3 +535,41 @@ def test_builds_differ_in_words():
     ]  # a worker without MTCNN finds faces with HOG: the same encodings
     assert ours.differences(Build("1.2.0", (("encoder", "zzzz"),))) == [
         "another encoder model file", "no landmarks model file"]  # fmt: skip
+
+
+def _dies_on_a_crash(photos):
+    if any("crash" in photo.path_text for photo in photos):
+        os._exit(1)  # a decoder that takes the whole worker down
+    return [photo.width for photo in photos]
+
+
+def test_a_batch_that_kills_every_worker_that_tries_it_gives_its_photos_as_not_analysed(
+    tmp_path,
+):
+    import cloudpickle
+    import dask.config
+    from distributed import LocalCluster
+
+    from memories.cluster.session import connect
+    from memories.errors import PhotoOutOfReach
+    from memories.model import Photo, PhotoKind
+
+    photos = []
+    for number, name in enumerate(["a.jpg", "crash.jpg", "b.jpg"]):
+        (tmp_path / name).write_bytes(b"x")
+        photos.append(Photo(str(tmp_path / name), f"hash{number}", "JPEG", PhotoKind.PHOTO,
+                            10 + number, 10, 1, None, None, None, None))  # fmt: skip
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                     dashboard_address=None) as local,  # fmt: skip
+        connect(local.scheduler_address, path_map=PathMap(), insecure=True,
+                certificates=None) as cluster,  # fmt: skip
+    ):
+        results = {photo.path_text: result for photo, result in
+                   cluster.map_in_batches(_dies_on_a_crash, photos, batch_size=1)}  # fmt: skip
+    assert results[str(tmp_path / "a.jpg")] == 10 and results[str(tmp_path / "b.jpg")] == 12
+    crashed = results[str(tmp_path / "crash.jpg")]
+    assert isinstance(crashed, PhotoOutOfReach)
+    assert "every cluster worker that tried it died" in crashed.reason

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 CONNECT_SECONDS = 10
 WORKERS_SECONDS = 30
 """How long a build waits for a first worker to join the scheduler."""
+KILLED_RETRIES = 2
+"""Times a single photo (or memory) is sent again after Dask gave up on it, in case its
+workers died of another task beside it."""
 IN_FLIGHT_PER_THREAD = 2
 """Batches queued per worker thread: enough that no worker waits for its next batch."""
 
@@ -77,7 +81,9 @@ class Cluster:
     # What parallel.map_and_store and render.outputs.render_memories call ----------------
 
     def label(self, stage: str) -> str:
-        workers = len(self._workers())
+        from memories.render.outputs import RENDERING
+
+        workers = len(self.render_workers if stage == RENDERING else self._workers())
         return f"{stage} on {workers} cluster worker{'s' if workers != 1 else ''}"
 
     def map_in_batches(
@@ -98,17 +104,23 @@ class Cluster:
         # the same photos analysed the same way: another build's batch may share the result
         how = f"{getattr(function, 'keywords', {})} {self.path_map}"
 
-        def submit(batch: list[Photo]) -> Any:
+        def submit(batch: list[Photo], attempt: int) -> Any:
             key = hashlib.sha1("".join([how, *(p.content_hash for p in batch)]).encode()
                                ).hexdigest()  # fmt: skip
             slim = [_for_worker(photo) for photo in batch]
             return self.client.submit(analyse_batch, function, slim, self.path_map, self.build,
-                                      key=f"memories-{name}-{key}")  # fmt: skip
+                                      key=f"memories-{name}-{key}-{attempt}")  # fmt: skip
+
+        def retry(batch: list[Photo], attempt: int) -> list[list[Photo]]:
+            """A batch one by one, to find the photo that takes its workers down; a photo
+            alone once more, in case it was only beside that one."""
+            if len(batch) > 1:
+                return [[photo] for photo in batch]
+            return [batch] if attempt < KILLED_RETRIES else []
 
         yield from self._as_finished(
-            batches, submit, lambda batch, error: [(photo, PhotoOutOfReach(photo.path, error))
-                                                   for photo in batch],
-            lambda batch, results: zip(batch, results, strict=True),
+            batches, submit, lambda batch, results: zip(batch, results, strict=True), retry,
+            lambda batch, why: [(photo, PhotoOutOfReach(photo.path, why)) for photo in batch],
         )  # fmt: skip
 
     def render(
@@ -123,7 +135,7 @@ class Cluster:
         a memory is one task, so one worker writes it."""
         templates_future = self.client.scatter(templates, broadcast=True)
 
-        def submit(job: RenderJob) -> Any:
+        def submit(job: RenderJob, attempt: int) -> Any:
             used = {photo.content_hash: photos[photo.content_hash] for photo in job.memory.photos}
             return self.client.submit(
                 render_memory, job, used, str(root), templates_future, settings,
@@ -132,9 +144,9 @@ class Cluster:
             )  # fmt: skip
 
         yield from self._as_finished(
-            list(jobs), submit,
-            lambda job, error: [(job, PhotoOutOfReach(job.memory.cover.path, error))],
-            lambda job, outcome: [(job, outcome)],
+            list(jobs), submit, lambda job, outcome: [(job, outcome)],
+            lambda job, attempt: [job] if attempt < KILLED_RETRIES else [],
+            lambda job, why: [(job, PhotoOutOfReach(job.memory.cover.path, why))],
         )  # fmt: skip
 
     # Workers --------------------------------------------------------------------------
@@ -193,36 +205,44 @@ class Cluster:
     def _as_finished(
         self,
         tasks: list[Any],
-        submit: Callable[[Any], Any],
-        killed: Callable[[Any, str], Any],
+        submit: Callable[[Any, int], Any],
         unpack: Callable[[Any, Any], Any],
+        retry: Callable[[Any, int], list[Any]],
+        given_up: Callable[[Any, str], Any],
     ) -> Iterator[Any]:
-        """Submit `tasks` a window at a time and unpack each one's result as it finishes;
-        on any way out (done, Ctrl-C, an error), what is still queued is cancelled."""
+        """Submit `tasks` a window at a time and unpack each one's result as it finishes.
+        A task Dask gave up on (its workers kept dying: a file that crashes a decoder, or
+        a task that was only beside one) is sent again as `retry` says, then given up; on
+        any way out (done, Ctrl-C, an error), what is still queued is cancelled."""
         from distributed import as_completed
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
 
-        waiting = iter(tasks)
-        running: dict[Any, Any] = {}
+        waiting: deque[tuple[Any, int]] = deque((task, 0) for task in tasks)
+        running: dict[Any, tuple[Any, int]] = {}
         finished = as_completed(loop=self.client.loop)
 
         def top_up() -> None:
             wanted = max(4, IN_FLIGHT_PER_THREAD * self.threads())
-            while len(running) < wanted and (task := next(waiting, None)) is not None:
-                future = submit(task)
-                running[future] = task
+            while len(running) < wanted and waiting:
+                task, attempt = waiting.popleft()
+                future = submit(task, attempt)
+                running[future] = (task, attempt)
                 finished.add(future)
 
         try:
             top_up()
             for future in finished:
-                task = running.pop(future)
+                task, attempt = running.pop(future)
                 try:
                     result = future.result()
                 except KilledWorker:
-                    yield from killed(task, "every cluster worker that tried it died (out of "
-                                      "memory, or a file that crashes its decoder?)")  # fmt: skip
+                    if again := retry(task, attempt):
+                        waiting.extendleft((each, attempt + 1) for each in reversed(again))
+                    else:
+                        yield from given_up(task, "every cluster worker that tried it died "
+                                            "(out of memory, or a file that crashes its "
+                                            "decoder?)")  # fmt: skip
                 except FutureCancelledError:
                     raise ClusterLost(
                         f"lost the scheduler at {self.url}; every result that came back is "
