@@ -212,6 +212,25 @@ def test_a_worker_killed_mid_batch_loses_nothing(built_here, cluster, tmp_path):
     cluster.wait_for_workers(2, timeout=60)  # its nanny starts it again
 
 
+def test_a_worker_killed_while_it_draws_a_memory_loses_nothing(built_here, cluster, tmp_path):
+    album, here = built_here
+    pids = worker_pids(cluster)
+    killed: list[str] = []
+
+    def kill(worker: str) -> None:
+        os.kill(pids[worker], signal.SIGKILL)
+        killed.append(worker)
+
+    watcher = when_processing(cluster.scheduler_address, "memories-render", kill)
+    result = through(cluster, album, tmp_path / "there")
+    watcher.join(timeout=5)
+    assert killed, "a worker was killed while it drew a memory"
+    assert result.exit_code == 1, result.output
+    assert_same_results(here, tmp_path / "there")
+    assert not list((tmp_path / "there").rglob("*.partial*"))
+    cluster.wait_for_workers(2, timeout=60)
+
+
 def test_a_worker_that_cannot_read_the_photos_reports_them_and_a_later_run_does_them(
     built_here, cluster, tmp_path
 ):

@@ -133,13 +133,17 @@ class Cluster:
     ) -> Iterator[tuple[RenderJob, RenderOutcome]]:
         """Each memory drawn by a worker that can write the library folder, as they finish;
         a memory is one task, so one worker writes it."""
+        from distributed.comm import get_address_host
+
         templates_future = self.client.scatter(templates, broadcast=True)
+        # by host: a worker that died comes back at another port, seeing the same folders
+        hosts = sorted({get_address_host(address) for address in self.render_workers})
 
         def submit(job: RenderJob, attempt: int) -> Any:
             used = {photo.content_hash: photos[photo.content_hash] for photo in job.memory.photos}
             return self.client.submit(
                 render_memory, job, used, str(root), templates_future, settings,
-                self.path_map, self.build, workers=self.render_workers, allow_other_workers=False,
+                self.path_map, self.build, workers=hosts, allow_other_workers=False,
                 key=f"memories-render-{job.memory.id}-{time.time_ns()}",
             )  # fmt: skip
 

@@ -138,6 +138,9 @@ def render_memories(
         done += 1
         if progress:
             progress(stage, done, len(jobs))
+    if cluster is not None:  # from a worker that died mid-write (its memory was drawn again)
+        for partial in leftover_partials(root):
+            partial.unlink(missing_ok=True)
     report.removed = _remove_unplanned(root, {memory.id for memory in memories}, scope)
     report.gallery = write_index(root, rendered_records(root, known=renderer.records))
     report.seconds = time.perf_counter() - started
