@@ -13,7 +13,8 @@ them, for
   - 2 processes: workers = 2, the build's own pool of face workers (started in the build,
     as every build starts it: its torch import and model loading are timed);
   - a cluster of 1 and of 2 workers: `distributed.LocalCluster` on this machine, one thread
-    per worker process, the build as `memories build --cluster tcp://... --insecure` runs
+    per worker process, with the worker settings `memories cluster certificate` writes (no
+    sampling profiler), the build as `memories build --cluster tcp://... --insecure` runs
     it.
 Each is built --repeat times and the fastest counts (this machine's speed drifts by a tenth
 from one minute to the next). All are measured warm, as a long-running worker has it (but
@@ -196,10 +197,14 @@ def _through_cluster(
 ) -> Run:
     """The fastest of `repeat` timed builds, each into a fresh library, through a fresh
     local cluster of `workers` processes, warmed first."""
+    import dask.config
     from distributed import Client, LocalCluster, get_task_stream
+
+    from memories.cluster.security import WORKER_SETTINGS
 
     name = f"cluster, {workers} worker{'s' if workers != 1 else ''}"
     with (
+        dask.config.set(WORKER_SETTINGS),  # as the cluster's dask.yaml sets them
         LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                      dashboard_address=None) as cluster,
         Client(cluster.scheduler_address, set_as_default=False) as client,

@@ -476,6 +476,7 @@ def test_the_certificate_is_private_never_replaced_and_dask_reads_its_settings(t
     assert (copied / "cluster-cert.pem").read_bytes() == (folder / "cluster-cert.pem").read_bytes()
 
     settings = dask.config.collect(paths=[str(copied)], env={})
+    assert settings["distributed"]["worker"]["profile"]["enabled"] is False
     comm = settings["distributed"]["comm"]
     assert comm["require-encryption"] is True and comm["default-scheme"] == "tls"
     assert comm["tls"]["ca-file"] == str(copied / "cluster-cert.pem")
