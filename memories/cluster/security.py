@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from memories.config import config_file_path
@@ -191,17 +191,6 @@ def dask_settings(folder: Path) -> str:
         f"      worker:{pair}\n"
         f"      client:{pair}\n"
     )
-
-
-def describe_certificate(folder: Path) -> dict[str, Any] | None:
-    """The certificate in `folder` (made for, expires), or None when there is none."""
-    from cryptography import x509
-
-    path = folder / CERTIFICATE
-    if not path.is_file():
-        return None
-    certificate = x509.load_pem_x509_certificate(path.read_bytes())
-    return {"path": str(path), "expires": certificate.not_valid_after_utc.date().isoformat()}
 
 
 def _write_private(path: Path, data: bytes) -> None:
