@@ -37,9 +37,6 @@ if TYPE_CHECKING:
 CONNECT_SECONDS = 10
 WORKERS_SECONDS = 30
 """How long a build waits for a first worker to join the scheduler."""
-KILLED_RETRIES = 2
-"""Times a single photo (or memory) is sent again after Dask gave up on it, in case its
-workers died of another task beside it."""
 IN_FLIGHT_PER_THREAD = 2
 """Batches queued per worker thread: enough that no worker waits for its next batch."""
 
@@ -111,15 +108,9 @@ class Cluster:
             return self.client.submit(analyse_batch, function, slim, self.path_map, self.build,
                                       key=f"memories-{name}-{key}-{attempt}")  # fmt: skip
 
-        def retry(batch: list[Photo], attempt: int) -> list[list[Photo]]:
-            """A batch one by one, to find the photo that takes its workers down; a photo
-            alone once more, in case it was only beside that one."""
-            if len(batch) > 1:
-                return [[photo] for photo in batch]
-            return [batch] if attempt < KILLED_RETRIES else []
-
         yield from self._as_finished(
-            batches, submit, lambda batch, results: zip(batch, results, strict=True), retry,
+            batches, submit, lambda batch, results: zip(batch, results, strict=True),
+            lambda batch: [[photo] for photo in batch],
             lambda batch, why: [(photo, PhotoOutOfReach(photo.path, why)) for photo in batch],
         )  # fmt: skip
 
@@ -149,7 +140,7 @@ class Cluster:
 
         yield from self._as_finished(
             list(jobs), submit, lambda job, outcome: [(job, outcome)],
-            lambda job, attempt: [job] if attempt < KILLED_RETRIES else [],
+            lambda job: [job],
             lambda job, why: [(job, PhotoOutOfReach(job.memory.cover.path, why))],
         )  # fmt: skip
 
@@ -211,42 +202,51 @@ class Cluster:
         tasks: list[Any],
         submit: Callable[[Any, int], Any],
         unpack: Callable[[Any, Any], Any],
-        retry: Callable[[Any, int], list[Any]],
+        split: Callable[[Any], list[Any]],
         given_up: Callable[[Any, str], Any],
     ) -> Iterator[Any]:
         """Submit `tasks` a window at a time and unpack each one's result as it finishes.
         A task Dask gave up on (its workers kept dying: a file that crashes a decoder, or
-        a task that was only beside one) is sent again as `retry` says, then given up; on
-        any way out (done, Ctrl-C, an error), what is still queued is cancelled."""
+        only a task beside one) becomes a suspect: `split` into its parts, each run again
+        alone, and given up only if it takes its worker down alone. On any way out (done,
+        Ctrl-C, an error), what is still queued is cancelled."""
         from distributed import as_completed
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
 
-        waiting: deque[tuple[Any, int]] = deque((task, 0) for task in tasks)
-        running: dict[Any, tuple[Any, int]] = {}
+        waiting: deque[Any] = deque(tasks)
+        suspects: deque[Any] = deque()
+        running: dict[Any, tuple[Any, bool]] = {}
+        """Each future's task, and whether it is a suspect (which runs alone)."""
         finished = as_completed(loop=self.client.loop)
 
+        def start(task: Any, suspect: bool) -> None:
+            future = submit(task, int(suspect))
+            running[future] = (task, suspect)
+            finished.add(future)
+
         def top_up() -> None:
+            if suspects:
+                if not running:
+                    start(suspects.popleft(), True)
+                return
             wanted = max(4, IN_FLIGHT_PER_THREAD * self.threads())
             while len(running) < wanted and waiting:
-                task, attempt = waiting.popleft()
-                future = submit(task, attempt)
-                running[future] = (task, attempt)
-                finished.add(future)
+                start(waiting.popleft(), False)
 
         try:
             top_up()
             for future in finished:
-                task, attempt = running.pop(future)
+                task, suspect = running.pop(future)
                 try:
                     result = future.result()
                 except KilledWorker:
-                    if again := retry(task, attempt):
-                        waiting.extendleft((each, attempt + 1) for each in reversed(again))
-                    else:
+                    if suspect:
                         yield from given_up(task, "every cluster worker that tried it died "
                                             "(out of memory, or a file that crashes its "
                                             "decoder?)")  # fmt: skip
+                    else:
+                        suspects.extend(split(task))
                 except FutureCancelledError:
                     raise ClusterLost(
                         f"lost the scheduler at {self.url}; every result that came back is "
