@@ -193,8 +193,9 @@ def test_a_build_through_the_cluster_makes_what_a_local_build_makes(
     assert "unchanged" in again.output
 
 
-def test_a_worker_killed_mid_batch_loses_nothing(built_here, cluster, tmp_path):
-    album, here = built_here
+def build_killing_a_worker(cluster, album: Path, library: Path, while_running: str):
+    """A build through the cluster whose worker is SIGKILLed once it runs a task whose key
+    holds `while_running`; its nanny starts it again."""
     pids = worker_pids(cluster)
     killed: list[str] = []
 
@@ -202,33 +203,28 @@ def test_a_worker_killed_mid_batch_loses_nothing(built_here, cluster, tmp_path):
         os.kill(pids[worker], signal.SIGKILL)
         killed.append(worker)
 
-    watcher = when_processing(cluster.scheduler_address, "find_faces_many", kill)
-    result = through(cluster, album, tmp_path / "there")
+    watcher = when_processing(cluster.scheduler_address, while_running, kill)
+    result = through(cluster, album, library)
     watcher.join(timeout=5)
-    assert killed, "a worker was killed while it looked for faces"
+    assert killed, f"a worker was killed while it ran {while_running}"
+    cluster.wait_for_workers(2, timeout=60)
+    return result
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(built_here, cluster, tmp_path):
+    album, here = built_here
+    result = build_killing_a_worker(cluster, album, tmp_path / "there", "find_faces_many")
     assert result.exit_code == 1, result.output
     assert "Looked for faces in 7 new photos." in result.output
     assert_same_results(here, tmp_path / "there")
-    cluster.wait_for_workers(2, timeout=60)  # its nanny starts it again
 
 
 def test_a_worker_killed_while_it_draws_a_memory_loses_nothing(built_here, cluster, tmp_path):
     album, here = built_here
-    pids = worker_pids(cluster)
-    killed: list[str] = []
-
-    def kill(worker: str) -> None:
-        os.kill(pids[worker], signal.SIGKILL)
-        killed.append(worker)
-
-    watcher = when_processing(cluster.scheduler_address, "memories-render", kill)
-    result = through(cluster, album, tmp_path / "there")
-    watcher.join(timeout=5)
-    assert killed, "a worker was killed while it drew a memory"
+    result = build_killing_a_worker(cluster, album, tmp_path / "there", "memories-render")
     assert result.exit_code == 1, result.output
     assert_same_results(here, tmp_path / "there")
     assert not list((tmp_path / "there").rglob("*.partial*"))
-    cluster.wait_for_workers(2, timeout=60)
 
 
 def test_a_worker_that_cannot_read_the_photos_reports_them_and_a_later_run_does_them(
