@@ -289,34 +289,32 @@ class FaceDetector:
 
     def _rnet(self, x: Any) -> Any:
         """R-Net on (n, 3, 24, 24) normalised crops: (n, 5) regression and face probability."""
-        torch = self.torch
-        functional = torch.nn.functional
         w = self.rnet
-        x = x.contiguous(memory_format=torch.channels_last)
-        x = functional.max_pool2d(_conv_prelu(torch, w, x, 1), 3, 2, ceil_mode=True)
-        x = functional.max_pool2d(_conv_prelu(torch, w, x, 2), 3, 2)
-        x = _conv_prelu(torch, w, x, 3).contiguous().flatten(1)
-        x = functional.prelu(functional.linear(x, w["fc"], w["fc_bias"]), w["fc_prelu"])
-        regression = functional.linear(x, w["head0"], w["head0_bias"])
-        probability = torch.softmax(functional.linear(x, w["head1"], w["head1_bias"]), 1)
-        return torch.cat([regression, probability[:, 1:]], 1)
+        x = self._trunk(w, x, pools=((3, 2, True), (3, 2, False)))
+        probability = self.torch.softmax(_linear(self.torch, w, x, "head1"), 1)
+        return self.torch.cat([_linear(self.torch, w, x, "head0"), probability[:, 1:]], 1)
 
     def _onet(self, x: Any) -> Any:
         """O-Net on (n, 3, 48, 48) normalised crops: (n, 15) regression, landmarks and face
         probability."""
+        torch, w = self.torch, self.onet
+        x = self._trunk(w, x, pools=((3, 2, True), (3, 2, False), (2, 2, True)))
+        probability = torch.softmax(_linear(torch, w, x, "head2"), 1)
+        return torch.cat([_linear(torch, w, x, "head0"), _linear(torch, w, x, "head1"),
+                          probability[:, 1:]], 1)  # fmt: skip
+
+    def _trunk(self, w: dict[str, Any], x: Any, pools: tuple[tuple[int, int, bool], ...]) -> Any:
+        """R-Net's or O-Net's trunk: a convolution and PReLU per layer, max-pooled after
+        each but the last as `pools` says (kernel, stride, ceil), then the fully connected
+        layer both heads read."""
         torch = self.torch
         functional = torch.nn.functional
-        w = self.onet
         x = x.contiguous(memory_format=torch.channels_last)
-        x = functional.max_pool2d(_conv_prelu(torch, w, x, 1), 3, 2, ceil_mode=True)
-        x = functional.max_pool2d(_conv_prelu(torch, w, x, 2), 3, 2)
-        x = functional.max_pool2d(_conv_prelu(torch, w, x, 3), 2, 2, ceil_mode=True)
-        x = _conv_prelu(torch, w, x, 4).contiguous().flatten(1)
-        x = functional.prelu(functional.linear(x, w["fc"], w["fc_bias"]), w["fc_prelu"])
-        regression = functional.linear(x, w["head0"], w["head0_bias"])
-        points = functional.linear(x, w["head1"], w["head1_bias"])
-        probability = torch.softmax(functional.linear(x, w["head2"], w["head2_bias"]), 1)
-        return torch.cat([regression, points, probability[:, 1:]], 1)
+        for layer, (kernel, stride, ceil) in enumerate(pools, 1):
+            x = functional.max_pool2d(_conv_prelu(torch, w, x, layer), kernel, stride,
+                                      ceil_mode=ceil)  # fmt: skip
+        x = _conv_prelu(torch, w, x, len(pools) + 1).contiguous().flatten(1)
+        return functional.prelu(_linear(torch, w, x, "fc"), w["fc_prelu"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +405,11 @@ def _dense_net_weights(torch: Any, arrays: list[np.ndarray], device: Any, convs:
 
 
 # -- the networks' pieces --------------------------------------------------------------------
+
+
+def _linear(torch: Any, w: dict[str, Any], x: Any, name: str) -> Any:
+    """The fully connected layer `name` of a network's weights."""
+    return torch.nn.functional.linear(x, w[name], w[f"{name}_bias"])
 
 
 def _conv_prelu(torch: Any, weights: dict[str, Any], x: Any, layer: int) -> Any:
