@@ -288,8 +288,14 @@ def test_a_worker_of_another_version_is_refused_before_any_work(built_here, clus
         client.run(_pretend_another_version, workers=[worker])
         try:
             result = through(cluster, album, tmp_path / "there")
+            doctor = run("doctor", "-l", tmp_path / "there", "--cluster",
+                         cluster.scheduler_address, "--insecure", "--json")  # fmt: skip
         finally:
             client.run(_back_to_this_version, workers=[worker])
+    assert doctor.exit_code == 2, doctor.output  # the doctor lists it, and says it differs
+    listed = {entry["address"]: entry["differences"] for entry in json.loads(doctor.stdout)}
+    assert listed[worker] == [f"memories 0.0.1, not {__version__}"]
+    assert [differences for address, differences in listed.items() if address != worker] == [[]]
     assert result.exit_code == 2, result.output
     assert result.output.strip().splitlines() == [
         f"memories: worker {worker} has memories 0.0.1, not {__version__}: install the "
@@ -298,6 +304,38 @@ def test_a_worker_of_another_version_is_refused_before_any_work(built_here, clus
     assert not (tmp_path / "there" / ".memories" / "catalog.sqlite").exists() or (
         catalog_results(tmp_path / "there")["quality"] == []
     )
+
+
+def test_memories_are_drawn_here_when_no_worker_can_write_the_library(
+    built_here, cluster, tmp_path
+):
+    album, here = built_here
+    there = tmp_path / "there"
+    elsewhere = tmp_path / "mnt"
+    elsewhere.mkdir()  # a wrong path map: an empty folder where the library should be
+    result = through(cluster, album, there, "--path-map", f"{there}={elsewhere}")
+    assert result.exit_code == 1, result.output
+    assert f"no cluster worker can write {there}: memories were drawn on this machine" in (
+        result.output)  # fmt: skip
+    assert_same_results(here, there)
+    assert list(elsewhere.iterdir()) == [], "nothing was drawn where the gallery never looks"
+
+
+def test_workers_are_sent_where_a_photo_is_and_how_to_decode_it_and_nothing_more():
+    from datetime import datetime
+
+    from memories.cluster.session import _for_worker
+    from memories.model import DateSource, Motion, Photo, PhotoKind
+
+    photo = Photo("/volume1/photo/IMG_1.HEIC", "abc", "HEIF", PhotoKind.PHOTO, 4032, 3024, 6,
+                  datetime(2024, 5, 1, 12), DateSource.EXIF, (45.76, 4.84), "Apple iPhone 15",
+                  duplicates=("/volume1/photo/copy.HEIC",), content_id="live",
+                  motion=Motion("/volume1/photo/IMG_1.MOV"),
+                  sidecar="/takeout/IMG_1.json")  # fmt: skip
+    sent = _for_worker(photo)
+    assert (sent.path_text, sent.content_hash, sent.format, sent.kind, sent.width, sent.height,
+            sent.orientation) == photo[:7]  # fmt: skip
+    assert set(sent[7:]) == {None, ()}, "no date, place, camera, other paths or sidecar"
 
 
 def test_doctor_lists_the_workers_and_what_they_see(built_here, cluster):

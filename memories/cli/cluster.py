@@ -102,7 +102,7 @@ def print_cluster(
                 escape(worker.address), escape(worker.host), str(worker.cores),
                 f"{worker.memory / 2**30:.1f} GB", escape(worker.gpu or "-"),
                 escape("; ".join(worker.differences) or "same as here"), escape(reads),
-                "writes it" if worker.library else "cannot write it",
+                "writes it" if worker.library else "cannot see or write it",
             )  # fmt: skip
         console = stdout()
         console.print(f"{len(workers)} workers at {escape(settings.cluster or '')}:")

@@ -48,13 +48,17 @@ class PathMap:
         return ", ".join(f"{here}={there}" for here, there in self.pairs) or "none"
 
 
-def readable_path(path: str, path_map: PathMap) -> str | None:
-    """The path this machine reads a file at, or None when it cannot. A machine that has the
-    workers' folder of a mapping reads there; one without it (the machine that holds the
-    library, working as a worker too) reads the path as given."""
+def local_path(path: str, path_map: PathMap) -> str:
+    """Where this machine looks for `path`: in the workers' folder of its mapping when this
+    machine has that folder, else as given (the machine that holds the library, working as
+    a worker too, has no mount of its own folders)."""
     found = path_map.mapping(path)
-    if found is not None and os.path.isdir(found[0]):
-        path = found[1]
+    return found[1] if found is not None and os.path.isdir(found[0]) else path
+
+
+def readable_path(path: str, path_map: PathMap) -> str | None:
+    """The path this machine reads a file at (see `local_path`), or None when it cannot."""
+    path = local_path(path, path_map)
     return path if os.path.isfile(path) else None
 
 

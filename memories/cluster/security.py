@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from memories.config import config_file_path
@@ -29,9 +28,10 @@ KEY = "cluster-key.pem"
 DASK_SETTINGS = "dask.yaml"
 """Dask's settings for scheduler and workers, read from the folder `DASK_CONFIG` names."""
 VALID_FOR = datetime.timedelta(days=3650)
-WORKER_SETTINGS = {"distributed.worker.profile.enabled": False}
-"""Dask's settings for the workers besides TLS: its sampling profiler (a look at every
-thread's stack every 10 ms) made a face search a tenth to a fifth slower."""
+WORKER_SETTINGS: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+"""Dask's settings for the workers besides TLS, as `dask.config.set` takes them (and
+`dask.yaml` holds them): its sampling profiler (a look at every thread's stack every
+10 ms) made a face search a tenth to a fifth slower."""
 
 
 class ClusterRefused(MemoriesError):
@@ -169,28 +169,29 @@ def _new_certificate() -> tuple[bytes, bytes]:
 def dask_settings(folder: Path) -> str:
     """Dask's settings (YAML) for scheduler and workers started with `DASK_CONFIG=folder`
     (Dask takes the paths in them as they are written)."""
+    import yaml  # Dask's own dependency
+
     where = folder.absolute().as_posix()
-    certificate, key = json.dumps(f"{where}/{CERTIFICATE}"), json.dumps(f"{where}/{KEY}")
-    pair = f"\n        cert: {certificate}\n        key: {key}"
+    certificate, key = f"{where}/{CERTIFICATE}", f"{where}/{KEY}"
+    tls: dict[str, Any] = {"ca-file": certificate}
+    for side in ("scheduler", "worker", "client"):
+        tls[side] = {"cert": certificate, "key": key}
+    settings: dict[str, Any] = {"distributed": {
+        "comm": {"require-encryption": True, "default-scheme": "tls", "tls": tls}}}
+    for dotted, value in WORKER_SETTINGS.items():
+        *parents, name = dotted.split(".")
+        branch = settings
+        for parent in parents:
+            branch = branch.setdefault(parent, {})
+        branch[name] = value
     return (
         "# The memories cluster: Dask over TLS with this folder's certificate, nothing\n"
-        "# unencrypted. Scheduler and workers read it when started as\n"
+        "# unencrypted, and no sampling profiler on workers (it slows face finding).\n"
+        "# Scheduler and workers read it when started as\n"
         f"#   DASK_CONFIG={where} dask scheduler\n"
         f"#   DASK_CONFIG={where} dask worker tls://SCHEDULER:{DEFAULT_PORT} --nworkers auto "
         "--nthreads 1\n"
-        "distributed:\n"
-        "  worker:\n"
-        "    profile:\n"
-        "      enabled: false  # Dask's sampling profiler slows face finding by a tenth\n"
-        "  comm:\n"
-        "    require-encryption: true\n"
-        "    default-scheme: tls\n"
-        "    tls:\n"
-        f"      ca-file: {certificate}\n"
-        f"      scheduler:{pair}\n"
-        f"      worker:{pair}\n"
-        f"      client:{pair}\n"
-    )
+    ) + yaml.safe_dump(settings, sort_keys=False)
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from memories import __version__
-from memories.cluster.paths import PathMap, readable_path
+from memories.cluster.paths import PathMap, local_path, readable_path
 from memories.errors import MemoriesError, PhotoOutOfReach, UnreadablePhoto
 from memories.model import Photo
 
@@ -92,7 +92,7 @@ def describe_worker(folders: Sequence[str], path_map: PathMap, library: str) -> 
         "models": dict(build.models),
         "gpu": _gpu(),
         "folders": {folder: _readable_folder(folder, path_map) for folder in folders},
-        "library": _readable_folder(library, path_map, writable=True),
+        "library": sees_library(library, path_map),
     }
 
 
@@ -124,8 +124,15 @@ def analyse_batch(
 
 
 def sees_library(root: str, path_map: PathMap) -> str | None:
-    """Where this machine can write the library folder, or None when it cannot."""
-    return _readable_folder(root, path_map, writable=True)
+    """Where this machine can write the library folder, or None when it cannot. What it
+    sees there must hold the library's catalog: a path map to an empty or other folder
+    would have memories drawn where the gallery never looks."""
+    from memories.library import LibraryFolder
+
+    folder = _readable_folder(root, path_map, writable=True)
+    if folder is None or not LibraryFolder(Path(folder)).catalog_path.is_file():
+        return None
+    return folder
 
 
 def render_memory(
@@ -193,11 +200,9 @@ def _threads() -> int:
 
 
 def _readable_folder(folder: str, path_map: PathMap, *, writable: bool = False) -> str | None:
-    """Where this machine sees `folder` (as for `readable_path`), or None when it cannot
-    read it (or write it)."""
-    found = path_map.mapping(folder)
-    if found is not None and os.path.isdir(found[0]):
-        folder = found[1]
+    """Where this machine sees `folder` (see `local_path`), or None when it cannot read it
+    (or write it)."""
+    folder = local_path(folder, path_map)
     access = os.R_OK | os.X_OK | (os.W_OK if writable else 0)
     return folder if os.path.isdir(folder) and os.access(folder, access) else None
 
