@@ -166,6 +166,8 @@ class RenderJob:
     video: bool
     """Whether it has a recap video in this run (made now, or kept)."""
     music: Path | None
+    previous: dict[str, Any] | None = None
+    """Its memory.json as this run found it (read once, when the run planned its jobs)."""
 
 
 RenderOutcome = tuple[str, dict[str, Any]] | UnreadablePhoto
@@ -260,9 +262,9 @@ class Renderer:
         for memory in memories:
             video = memory.id in with_video
             music = pick_music(settings.music, memory.id) if video else None
+            folder = root / memory.id
+            previous = _read_record(folder / MEMORY_FILE)
             if video and videos_left is not None:
-                folder = root / memory.id
-                previous = _read_record(folder / MEMORY_FILE)
                 done = previous.get("fingerprints", {}) if previous else {}
                 if _video_stale(folder, done, self._video_fingerprint(memory, music)):
                     if videos_left == 0:
@@ -270,13 +272,13 @@ class Renderer:
                         video, music = False, None
                     else:
                         videos_left -= 1
-            jobs.append(RenderJob(memory, video, music))
+            jobs.append(RenderJob(memory, video, music, previous))
         return jobs, owed
 
     def up_to_date(self, job: RenderJob, folder: Path) -> dict[str, Any] | None:
         """The memory's memory.json when every output it wants was made from these inputs
         and settings and is there; None when something must be drawn."""
-        previous = _read_record(folder / MEMORY_FILE)
+        previous = job.previous
         if previous is None:
             return None
         done = previous.get("fingerprints", {})
@@ -316,7 +318,7 @@ class Renderer:
         memory, with_video, music = job.memory, job.video, job.music
         if (unchanged := self.up_to_date(job, folder)) is not None:
             return "unchanged", unchanged
-        previous = _read_record(folder / MEMORY_FILE)
+        previous = job.previous
         done = previous.get("fingerprints", {}) if previous else {}
         wanted = self._wanted(job)
         restyled = previous.get("restyled", []) if previous else []
