@@ -192,8 +192,6 @@ class Cluster:
     def _run(self, function: Callable[..., Any], *args: Any) -> dict[str, Any]:
         try:
             return dict(self.client.run(function, *args))
-        except WorkerMismatch:
-            raise
         except (OSError, TimeoutError) as error:
             raise ClusterLost(f"lost the scheduler at {self.url}: {error}") from None
 
