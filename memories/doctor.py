@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import platform
 import subprocess
 import sys
@@ -40,15 +41,20 @@ class Check:
 
 
 def run_checks(
-    library_root: Path, restyle_model: str = DEFAULT_RESTYLE_MODEL, face_device: str = "auto"
+    library_root: Path,
+    restyle_model: str = DEFAULT_RESTYLE_MODEL,
+    face_device: str = "auto",
+    cache_dir: Path | None = None,
 ) -> list[Check]:
-    """Every check, in the order a user reads them; none raises."""
+    """Every check, in the order a user reads them; none raises. `cache_dir` keeps what is
+    learnt about this machine [default: `~/.cache/memories`]."""
     checks: list[Callable[[], Check]] = [
         _python,
         _pillow,
         _heic,
         _more_formats,
         _ffmpeg,
+        lambda: _video_encoder(cache_dir),
         lambda: _faces(face_device),
         _restyle,
         lambda: _restyle_model(restyle_model),
@@ -131,6 +137,17 @@ def _ffmpeg() -> Check:
     except (OSError, RuntimeError, subprocess.SubprocessError, IndexError) as error:
         return Check("ffmpeg", CheckStatus.PROBLEM, f"ffmpeg does not run: {error}", "videos")
     return Check("ffmpeg", CheckStatus.OK, f"{version} ({executable})", "videos")
+
+
+def _video_encoder(cache_dir: Path | None) -> Check:
+    """The H.264 encoder recap videos use here: a GPU's when one works, else libx264."""
+    from memories.render.encoders import describe_encoders, user_cache_dir
+
+    try:
+        detail = "; ".join(describe_encoders(cache_dir or user_cache_dir(os.environ)))
+    except (ImportError, OSError, RuntimeError) as error:  # no ffmpeg: its own row says so
+        return Check("Video encoder", CheckStatus.MISSING, f"cannot tell: {error}", "videos")
+    return Check("Video encoder", CheckStatus.OK, detail, "videos")
 
 
 def _faces(face_device: str = "auto") -> Check:

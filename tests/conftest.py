@@ -132,6 +132,7 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     """No test reads the developer's config or writes to ~/Memories."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home" / ".cache"))
     monkeypatch.delenv("MEMORIES_LIBRARY", raising=False)
     monkeypatch.delenv("MEMORIES_CONFIG", raising=False)
     monkeypatch.delenv("MEMORIES_DEBUG", raising=False)
