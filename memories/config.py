@@ -13,6 +13,8 @@ from memories.errors import ConfigError
 
 GEOCODERS = ("offline", "nominatim")
 ASPECTS = ("16:9", "9:16", "1:1")
+ENCODERS = ("auto", "nvenc", "qsv", "vaapi", "amf", "libx264")
+"""Recap videos' H.264 encoders (memories/render/encoders.py, which checks it has them all)."""
 DEFAULT_RESTYLE_MODEL = "stabilityai/sd-turbo"
 """A fast img2img model (1-4 steps): a restyle in seconds on a consumer GPU."""
 
@@ -60,6 +62,9 @@ class Settings:
     """Recap videos' look: gentle, lively, or your own."""
     music: Path | None = None
     """A music file, or a folder to pick one from for each recap video."""
+    encoder: str = "auto"
+    """Recap videos' H.264 encoder: auto (a GPU's when one works here, else libx264), nvenc,
+    qsv, vaapi, amf or libx264."""
     restyle_model: str = DEFAULT_RESTYLE_MODEL
     """AI restyles' img2img model: a local folder, or a Hugging Face id already in its cache."""
     keep_location: bool = False
@@ -169,6 +174,12 @@ def _aspect(value: Any) -> str:
     return str(value)
 
 
+def _encoder(value: Any) -> str:
+    if value not in ENCODERS:
+        raise ValueError(f"must be one of {', '.join(ENCODERS)}, not {value!r}")
+    return str(value)
+
+
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"must be a name, not {value!r}")
@@ -223,6 +234,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "aspect": _aspect,
     "look": _name,
     "music": _existing_path,
+    "encoder": _encoder,
     "templates": _library,
     "restyle_model": _name,
     "cluster": _cluster,

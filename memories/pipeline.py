@@ -249,7 +249,7 @@ def render_settings(settings: Settings) -> RenderSettings:
     return RenderSettings(
         long_edge=settings.size, layout=settings.layout, video=settings.video,
         aspect=settings.aspect, look=settings.look, music=settings.music,
-        user_templates=settings.templates, workers=settings.workers,
+        encoder=settings.encoder, user_templates=settings.templates, workers=settings.workers,
         videos_per_run=settings.videos_per_run,
         restyle_model=settings.restyle_model, keep_location=settings.keep_location,
     )  # fmt: skip

@@ -255,3 +255,25 @@ def test_a_build_killed_while_rendering_leaves_no_half_file_and_the_next_finishe
     assert all((folder / "recap.mp4").is_file() for folder in {p.parent for p in
                library.glob("*/memory.json")})  # fmt: skip
     assert len(list(library.glob("*/recap.mp4"))) == 3
+
+
+def test_music_that_does_not_decode_is_named_and_the_videos_made_without_it(
+    album, config, tmp_path
+):
+    library, broken = tmp_path / "L", tmp_path / "song.mp3"
+    broken.write_bytes(b"ID3" + bytes(range(256)) * 40)
+    result = run("build", album, "-l", library, *TODAY, "--music", broken, "--encoder", "libx264")
+    assert result.exit_code == 1, result.output
+    named = [line for line in result.stdout.splitlines() if "song.mp3" in line]
+    assert named and all("the recap has no music" in line for line in named)
+    records = [json.loads(path.read_text()) for path in library.glob("*/memory.json")]
+    made = [record for record in records if record["outputs"].get("video")]
+    assert made and all(record["video_notes"][0]["left_out"] for record in made)
+    again = run("build", album, "-l", library, *TODAY, "--music", broken)
+    assert again.exit_code == 0 and "song.mp3" not in again.stdout, "said once, when made"
+
+
+def test_an_unknown_encoder_is_a_one_line_error(album, config, tmp_path):
+    result = run("build", album, "-l", tmp_path / "L", "--encoder", "cuda")
+    assert result.exit_code == 2
+    assert "encoder" in result.output and "nvenc" in result.output

@@ -57,7 +57,7 @@ def test_help_does_not_import_heavy_modules():
     code = (
         "import sys; from typer.testing import CliRunner; from memories.cli import app; "
         "CliRunner().invoke(app, ['--help']); "
-        "print([m for m in ('torch', 'diffusers', 'dlib', 'moviepy', 'transformers') "
+        "print([m for m in ('torch', 'diffusers', 'dlib', 'shapefile', 'transformers') "
         "if m in sys.modules])"
     )
     output = subprocess.run(
@@ -191,8 +191,8 @@ def test_doctor_reports_each_part(tmp_path):
     result = run("doctor", "-l", tmp_path / "lib", "--json")
     assert result.exit_code == 0, result.output
     checks = {check["name"]: check for check in json.loads(result.stdout)}
-    assert set(checks) == {"Python", "Images", "HEIC", "Formats", "ffmpeg", "Faces",
-                           "AI restyle", "Restyle model", "Library"}  # fmt: skip
+    assert set(checks) == {"Python", "Images", "HEIC", "Formats", "ffmpeg", "Video encoder",
+                           "Faces", "AI restyle", "Restyle model", "Library"}  # fmt: skip
     assert checks["Images"]["status"] == "ok"
     assert checks["HEIC"]["status"] == "ok"
     assert checks["Formats"]["status"] == "ok"

@@ -16,19 +16,15 @@ from PIL import Image
 
 from memories.errors import ExitStatus
 from memories.model import Motion
-from memories.render.clips import (
+from memories.render.clip_scores import (
     LOUDNESS_FLOOR_DB,
-    ClipFrames,
     ClipScores,
-    ClipSource,
-    ClipUnusable,
     SegmentWeights,
     best_segment,
-    clip_audio,
-    probe_clip,
     score_clip,
     speech_loudness,
 )
+from memories.render.clips import ClipFrames, ClipSource, ClipUnusable, clip_audio, probe_clip
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 SHARED = Path(__file__).resolve().parents[2] / "shared"

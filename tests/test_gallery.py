@@ -209,6 +209,18 @@ def test_nothing_points_at_the_network(gallery: tuple[Path, list[Any]]) -> None:
                 assert urlsplit(link).scheme in ("", "file"), (written, link)
 
 
+def test_a_trip_page_shows_its_route_map_with_the_stops_in_words(tmp_path: Path) -> None:
+    record = memory(tmp_path, "2024-04-03-trip-lisbon", "trip", "2024-04-09T20:00:00",
+                    ("cover", "collage"), route=["Lisbon", "Sintra", "Porto"])  # fmt: skip
+    record["outputs"]["map"] = "map.jpg"
+    colourful_jpeg(tmp_path / record["id"] / "map.jpg", 3, (1600, 900))
+    write_gallery(tmp_path, [record])
+    shown = page(tmp_path, record["id"], "index.html")
+    assert [image["src"] for image in shown.all("img")] == ["collage.jpg", "map.jpg"]
+    assert shown.all("img")[1]["alt"] == "Route: Lisbon → Sintra → Porto"
+    assert "Lisbon → Sintra → Porto" in (tmp_path / record["id"] / "index.html").read_text()
+
+
 def test_an_id_reaching_outside_the_gallery_is_refused(tmp_path: Path) -> None:
     for bad_id in ("../../etc", "..", "", "a/b"):
         record = memory(tmp_path, "x", "trip", "2024-01-01T00:00:00", (), id=bad_id)

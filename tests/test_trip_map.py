@@ -14,6 +14,7 @@ from memories.analyze.places import distance_km
 from memories.render.trip_map import (
     DOT_ROOM,
     MIN_SPAN_KM,
+    ONE_PLACE_SPAN_KM,
     RouteMap,
     Stop,
     draw_route_map,
@@ -105,12 +106,12 @@ def test_namesakes_far_apart_are_two_stops() -> None:
 
 
 @pytest.mark.parametrize("stops", [[LYON], [LYON, LYON, LYON]], ids=["single", "identical"])
-def test_a_single_place_is_centred_and_shows_its_region(stops: list[Stop]) -> None:
+def test_a_single_place_is_centred_and_shown_in_its_country(stops: list[Stop]) -> None:
     plan = plan_route_map(stops, SIZE)
 
     assert [(p.x, p.y) for p in plan.stops] == [(960.0, 540.0)]
     across, tall = span_km(plan)
-    assert tall == pytest.approx(MIN_SPAN_KM, rel=0.02) and across > tall
+    assert tall == pytest.approx(ONE_PLACE_SPAN_KM, rel=0.02) and across > tall
     assert [label.text for label in plan.labels] == ["Lyon"]
     assert_readable(plan)
 
@@ -199,3 +200,10 @@ def test_default_colours_suit_a_light_look() -> None:
     land = np.asarray(image)[20, 100]  # inland, in the Alps; the bottom right is sea
     assert pixels_near(image, "#ffffff") > 20000
     assert tuple(land) != (255, 255, 255) and min(land) > 180  # a light tint, not the ink
+
+
+def test_a_trip_within_one_city_still_shows_its_region() -> None:
+    plan = plan_route_map([LYON, Stop("Villeurbanne", 45.77, 4.88)], SIZE)
+
+    _, tall = span_km(plan)
+    assert tall == pytest.approx(MIN_SPAN_KM, rel=0.02)

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from memories.model import FileEntry, Memory, MemoryKind, Photo, PhotoKind, TimelinePhoto
+from memories.render.clips import ClipFrames, ClipSource, probe_clip
 from memories.render.collage import subject_of
 from memories.render.framing import Subject, cuts_a_face
 from memories.render.storyboard import (
@@ -66,7 +67,8 @@ def test_length_follows_the_photo_count(count, look):
         longest.max_photo_seconds - longest.crossfade) - longest.crossfade
     assert board.duration == pytest.approx(min(target_length(count), longest), abs=0.05)
     for earlier, later in zip(board.shots, board.shots[1:], strict=False):
-        assert later.start == pytest.approx(earlier.end - board.crossfade, abs=0.002)
+        assert later.start == pytest.approx(earlier.end - later.fade, abs=0.002)
+        assert later.fade == LOOKS[look].crossfade
 
 
 def test_the_camera_ends_close_on_faces_and_shows_portraits_whole():
@@ -85,9 +87,9 @@ def test_the_camera_ends_close_on_faces_and_shows_portraits_whole():
 def test_crossfades_blend_the_shot_before():
     board = plan_storyboard(stills(2), LOOKS["gentle"], size=(1920, 1080))
     second = board.shots[2]
-    shot, previous, progress = shots_at(board, second.start + board.crossfade / 2)
+    shot, previous, progress = shots_at(board, second.start + second.fade / 2)
     assert (shot, previous, progress) == (second, board.shots[1], pytest.approx(0.5))
-    assert shots_at(board, second.start + board.crossfade + 0.01)[1] is None
+    assert shots_at(board, second.start + second.fade + 0.01)[1] is None
 
 
 def test_portrait_frames_for_phones():
@@ -135,8 +137,6 @@ def catalogued(path: Path) -> Photo:
 
 
 def test_a_tiny_recap_encodes_as_h264_with_music_and_plays_back(make_photo, tmp_path):
-    from moviepy import VideoFileClip
-
     paths = [make_photo(f"IMG_{n}.jpg", size=(160, 120) if n else (90, 120),
                         color=(60 * n, 120, 200 - 50 * n)) for n in range(3)]  # fmt: skip
     paths.append(write_clip(tmp_path / "photos" / "VID_1.mp4"))
@@ -172,9 +172,10 @@ def test_a_tiny_recap_encodes_as_h264_with_music_and_plays_back(make_photo, tmp_
     probe = _ffmpeg_info(output)
     assert "h264" in probe and "yuv420p" in probe and "128x72" in probe
     assert "Audio: aac" in probe
-    with VideoFileClip(str(output)) as clip:
-        assert clip.duration == pytest.approx(plan.storyboard.duration, abs=0.3)
-        frames = [clip.get_frame(t) for t in (0.5, plan.storyboard.duration / 2)]
+    source = ClipSource.of_file(output)
+    info = probe_clip(source)
+    assert info.duration == pytest.approx(plan.storyboard.duration, abs=0.3)
+    frames = [ClipFrames(source, info, start=t).frame_at(0) for t in (0.5, info.duration / 2)]
     assert all(frame.shape == (72, 128, 3) and frame.std() > 1 for frame in frames)
 
     assert is_whole_mp4(output)
@@ -191,3 +192,59 @@ def _ffmpeg_info(path: Path) -> str:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     return result.stderr
+
+
+# Phones first ------------------------------------------------------------------------------
+
+
+def test_a_phone_frame_fills_with_a_wide_photo_whose_faces_fit_and_keeps_them_whole():
+    landscape_with_face = ShotSubject(Subject(4000, 3000, (FACE,)))
+    board = plan_storyboard([landscape_with_face], LOOKS["gentle"], size=(1080, 1920))
+    shot = board.shots[1]
+    assert not shot.fit, "filled, not shown small over its blur"
+    assert shot.move_from.width / shot.move_from.height == pytest.approx(1080 / 1920, rel=0.01)
+    for moment in np.linspace(shot.start, shot.end, 12):
+        assert not cuts_a_face(window_at(shot, moment), [FACE])
+
+
+def test_a_phone_frame_pans_across_a_wide_photo_without_faces():
+    board = plan_storyboard([ShotSubject(Subject(4000, 3000))], LOOKS["gentle"],
+                            size=(1080, 1920))  # fmt: skip
+    shot = board.shots[1]
+    assert not shot.fit
+    assert (shot.move_from.width, shot.move_from.top) == (shot.move_to.width, shot.move_to.top)
+    assert abs(shot.move_to.left - shot.move_from.left) > 1000, "the camera travels across"
+    assert min(shot.move_from.left, shot.move_to.left) >= 0
+    assert max(shot.move_from.right, shot.move_to.right) <= 4000
+
+
+def test_a_group_too_wide_for_a_phone_frame_is_shown_whole():
+    faces = ((1000, 600, 1400, 200), (1000, 3800, 1400, 3400))
+    board = plan_storyboard([ShotSubject(Subject(4000, 3000, faces))], LOOKS["gentle"],
+                            size=(1080, 1920))  # fmt: skip
+    assert board.shots[1].fit
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1080, 1080), (1920, 1080)])
+def test_card_words_stay_where_a_phone_does_not_cover_them(size):
+    from PIL import Image, ImageDraw
+
+    from memories.render.painter import card_words
+    from memories.render.storyboard import text_area
+    from memories.render.text import font
+
+    memory = Memory(
+        id="m", kind=MemoryKind.TRIP, title="A long weekend by the lakes of Annecy and Geneva",
+        dates="3-9 Apr 2024", start=datetime(2024, 4, 3), end=datetime(2024, 4, 9),
+        place="Annecy", people=("Ana", "Ben", "Chloé"), photos=(), cover=None,  # type: ignore[arg-type]
+    )  # fmt: skip
+    area = text_area(*size)
+    draw = ImageDraw.Draw(Image.new("RGB", size))
+    for kind in (ShotKind.TITLE, ShotKind.END):
+        for text, points, (middle, top) in card_words(memory, kind, draw, *size):
+            left, upper, right, lower = draw.textbbox((middle, top), text, font=font(points),
+                                                      anchor="ma")  # fmt: skip
+            assert area.left <= left and right <= area.right, text
+            assert area.top <= upper and lower <= area.bottom, text
+    if size == (1080, 1920):
+        assert area.bottom <= 1920 * 0.75 and area.right <= 1080 * 0.85

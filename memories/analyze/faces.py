@@ -374,6 +374,12 @@ def _models() -> _Models:
     return _Models()
 
 
+def hog_detector() -> Any:
+    """dlib's HOG face detector, loaded once per process: for counting faces in a video's
+    frames, where boxes and encodings are not needed."""
+    return _models().detector
+
+
 @functools.cache
 def one_core_each() -> None:
     """Torch as a face worker runs it: on one thread (the build has a worker per core

@@ -228,6 +228,12 @@ def build(
             help="Music for the videos: a file, or a folder to pick from.", show_default=False
         ),
     ] = None,
+    encoder: Annotated[
+        str | None,
+        typer.Option(help="Video encoder: auto (this machine's GPU when one works, else "
+                     "libx264), nvenc, qsv, vaapi, amf or libx264 [default: auto].",
+                     show_default=False),
+    ] = None,
     restyle: Annotated[
         str | None,
         typer.Option(help="Also restyle the best photos of each memory in this AI style "
@@ -255,7 +261,7 @@ def build(
     settings = settings_from(
         library=library, workers=workers, geocoder=geocoder, faces=False if no_faces else None,
         video=False if no_video else None, videos_per_run=videos_per_run, size=size,
-        layout=layout, aspect=aspect, look=look, music=music,
+        layout=layout, aspect=aspect, look=look, music=music, encoder=encoder,
         keep_location=True if keep_location else None, cluster=cluster,
         path_map=tuple(path_map) if path_map else None,
     )  # fmt: skip
@@ -354,7 +360,8 @@ def _build_and_report(
     if rendered is not None:
         print_render_report(rendered, report.seconds, console, quiet=quiet)
     status = report.scan.exit_status
-    skipped_any = report.undecodable or report.out_of_reach or (rendered and rendered.failed)
+    skipped_any = report.undecodable or report.out_of_reach or (
+        rendered and (rendered.failed or rendered.left_out))
     if skipped_any and status is ExitStatus.OK:
         status = ExitStatus.SKIPPED
     raise typer.Exit(status)

@@ -25,8 +25,12 @@ def print_render_report(
 ) -> None:
     for failed in rendered.failed:
         console.print(f"  not rendered: {failed.reason} ({shown(failed.path)})", markup=False)
+    for left_out in rendered.left_out:
+        console.print(f"  {shown(left_out.path)}: {left_out.reason}", markup=False)
     if quiet:
         return
+    for note in rendered.notes:
+        console.print(f"  {note}", markup=False)
     console.print(
         f"Rendered memories in {rendered.seconds:.1f} s: {len(rendered.new):,} new, "
         f"{len(rendered.updated):,} updated, {len(rendered.unchanged):,} unchanged, "

@@ -1,5 +1,5 @@
-"""A video clip as a recap uses it: what it is (`probe_clip`), its best seconds (`score_clip`,
-`best_segment`), its frames, upright and SDR (`ClipFrames`), and its sound (`clip_audio`).
+"""A video clip as a recap uses it: what it is (`probe_clip`), its frames, upright and SDR
+(`ClipFrames`), and its sound (`clip_audio`); its best seconds are render/clip_scores.py's.
 
 Everything goes through the ffmpeg that imageio-ffmpeg ships, one subprocess per job, fed the
 clip as a file or as bytes inside a file (a motion photo's MP4 after its JPEG, through
@@ -21,7 +21,7 @@ import numpy as np
 
 from memories.errors import ExitStatus, MemoriesError
 from memories.model import Motion
-from memories.scan.containers import _FFMPEG_DURATION, _FFMPEG_ROTATION, _FFMPEG_VIDEO_SIZE
+from memories.scan.containers import FFMPEG_DURATION, FFMPEG_ROTATION, FFMPEG_VIDEO_SIZE
 
 PROBE_TIMEOUT_S = 20.0
 FRAME_TIMEOUT_S = 30.0
@@ -31,15 +31,6 @@ RESTART_AHEAD_S = 5.0
 HDR_WHITE_NITS = 203
 """HDR's reference white (BT.2408): what SDR's white is mapped from, before the highlights
 above it are rolled off."""
-SCORE_EDGE = 320
-"""Long edge of the grey frames a clip is scored on. dlib's HOG detector, upsampled once,
-finds faces down to an eighth of it there (40 px), in about 17 ms a frame."""
-AUDIO_RATE = 16_000
-SPEECH_BAND = (300.0, 3400.0)
-"""Hz: voices and laughter; wind rumble and hum lie mostly below."""
-LOUDNESS_FLOOR_DB = -80.0
-"""The loudness of silence, and of a clip without sound."""
-
 _TRANSFERS = {"smpte2084": "pq", "arib-std-b67": "hlg"}
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)[^:\n]*: (\w+): (.*)$", re.MULTILINE)
 _PIXELS = re.compile(r", (\w+)(?:\(([^)]*)\))?, \d+x\d+")
@@ -127,10 +118,10 @@ class ClipInfo:
 def probe_clip(source: ClipSource) -> ClipInfo:
     """What the clip is, from one `ffmpeg -i` report; then its first frame is decoded (tiny,
     through the same colour conversion `ClipFrames` uses) to prove it can be shown."""
-    run = _run(source, ["-v", "info", "-i", source.url], timeout=PROBE_TIMEOUT_S)
+    run = run_ffmpeg(source, ["-v", "info", "-i", source.url], timeout=PROBE_TIMEOUT_S)
     report = _input_report(run.stderr)
     if "Input #0" not in report:
-        why = _why(run.stderr, first=False)
+        why = ffmpeg_complaint(run.stderr, first=False)
         raise ClipUnusable(source.path, f"not a video ffmpeg can read ({why})")
     info = _parse_report(source, report)
     width = 32
@@ -138,9 +129,9 @@ def probe_clip(source: ClipSource) -> ClipInfo:
     command = ["-v", "error", "-i", source.url, "-map", f"0:{info.video_stream}",
                "-an", "-sn", "-dn", "-frames:v", "1", "-vf", _picture_chain(info, (width, height)),
                "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]  # fmt: skip
-    decoded = _run(source, command, timeout=PROBE_TIMEOUT_S)
+    decoded = run_ffmpeg(source, command, timeout=PROBE_TIMEOUT_S)
     if len(decoded.stdout) != width * height * 3:
-        why = _why(decoded.stderr)
+        why = ffmpeg_complaint(decoded.stderr)
         raise ClipUnusable(source.path, f"the bundled ffmpeg cannot decode {info.codec} ({why})")
     return info
 
@@ -154,12 +145,12 @@ def _parse_report(source: ClipSource, report: str) -> ClipInfo:
     line = video[3]
     after = streams[streams.index(video) + 1].start() if video != streams[-1] else len(report)
     block = report[video.start() : after]  # its side data: the display matrix
-    size, pixels = _FFMPEG_VIDEO_SIZE.search(f"Video: {line}"), _PIXELS.search(line)
-    duration = _FFMPEG_DURATION.search(report)
+    size, pixels = FFMPEG_VIDEO_SIZE.search(f"Video: {line}"), _PIXELS.search(line)
+    duration = FFMPEG_DURATION.search(report)
     if size is None or duration is None:
         raise ClipUnusable(source.path, "ffmpeg reports no picture size or duration")
     clockwise = 0
-    if rotation := _FFMPEG_ROTATION.search(block):  # a display matrix turns counter-clockwise
+    if rotation := FFMPEG_ROTATION.search(block):  # a display matrix turns counter-clockwise
         turn = -float(rotation[1]) if rotation[1] else float(rotation[2])
         clockwise = round(turn / 90) * 90 % 360
     width, height = int(size[1]), int(size[2])
@@ -325,7 +316,7 @@ class ClipFrames:
             self._errors.seek(0)
             errors = self._errors.read()
         self.close()
-        detail = f" ({_why(errors)})" if errors.strip() else ""
+        detail = f" ({ffmpeg_complaint(errors)})" if errors.strip() else ""
         return ClipUnusable(self.source.path, f"cannot decode its frames: {what}{detail}")
 
 
@@ -337,158 +328,17 @@ def clip_audio(
     command = ["-v", "info", *_seek(start), "-t", f"{length:.6f}", "-i", source.url,
                "-map", "0:a:0?", "-vn", "-sn", "-dn", "-ac", "2", "-ar", str(rate),
                "-f", "f32le", "pipe:1"]  # fmt: skip
-    run = _run(source, command, timeout=PROBE_TIMEOUT_S + length)
+    run = run_ffmpeg(source, command, timeout=PROBE_TIMEOUT_S + length)
     report = _input_report(run.stderr)
     if "Input #0" in report and not any(s[2] == "Audio" for s in _STREAM.finditer(report)):
         return None
     if run.returncode != 0:
-        raise ClipUnusable(source.path, f"cannot decode its sound ({_why(run.stderr)})")
+        raise ClipUnusable(source.path, f"cannot decode its sound ({ffmpeg_complaint(run.stderr)})")
     samples = np.frombuffer(run.stdout[: len(run.stdout) // 8 * 8], np.float32).reshape(-1, 2)
     frames = round(length * rate)
     sound = np.zeros((frames, 2), np.float32)
     sound[: min(frames, len(samples))] = samples[:frames]
     return sound
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ClipScores:
-    """What happens in a clip, sampled `rate` times a second (sample k covers k/rate to
-    (k+1)/rate seconds)."""
-
-    times: np.ndarray
-    motion: np.ndarray
-    """Mean absolute difference from the sample before, in grey levels (0-255)."""
-    sharpness: np.ndarray
-    """Variance of the Laplacian of the grey frame."""
-    loudness: np.ndarray
-    """RMS of the speech band, in dB of full scale; `LOUDNESS_FLOOR_DB` at the quietest."""
-    faces: np.ndarray
-    """Faces found in the frame of that second (all zero when faces were not looked for)."""
-    rate: float
-    duration: float
-
-
-def score_clip(
-    source: ClipSource, info: ClipInfo, *, rate: float = 4.0, faces: bool = True
-) -> ClipScores:
-    """One low-resolution pass over the clip: grey frames `rate` times a second (long edge
-    `SCORE_EDGE`), its sound at 16 kHz mono, and dlib's HOG detector on a frame a second."""
-    scale = SCORE_EDGE / max(info.width, info.height)
-    width, height = max(2, round(info.width * scale)), max(2, round(info.height * scale))
-    with tempfile.TemporaryDirectory() as folder:
-        sound = Path(folder) / "sound.f32"
-        command = ["-v", "error", "-autorotate", "-i", source.url,
-                   "-map", f"0:{info.video_stream}", "-an", "-sn", "-dn",
-                   "-vf", f"fps={rate},scale={width}:{height}:flags=area,format=gray",
-                   "-f", "rawvideo", "pipe:1"]  # fmt: skip
-        if info.audio_stream is not None:
-            command += ["-map", f"0:{info.audio_stream}", "-vn", "-ac", "1",
-                        "-ar", str(AUDIO_RATE), "-f", "f32le", str(sound)]  # fmt: skip
-        run = _run(source, command, timeout=PROBE_TIMEOUT_S + 10 * info.duration)
-        if run.returncode != 0:
-            raise ClipUnusable(source.path, f"cannot decode it ({_why(run.stderr)})")
-        audio = np.fromfile(sound, np.float32) if sound.exists() else np.zeros(0, np.float32)
-    frames = np.frombuffer(run.stdout, np.uint8)
-    frames = frames[: len(frames) // (width * height) * width * height].reshape(-1, height, width)
-    if not len(frames):
-        raise ClipUnusable(source.path, "cannot decode it (no frame came out)")
-    return ClipScores(
-        times=np.arange(len(frames)) / rate,
-        motion=_motion(frames),
-        sharpness=np.array([_sharpness(frame) for frame in frames]),
-        loudness=speech_loudness(audio, AUDIO_RATE, rate, len(frames)),
-        faces=_faces(frames, rate) if faces else np.zeros(len(frames)),
-        rate=rate,
-        duration=info.duration,
-    )
-
-
-def _motion(frames: np.ndarray) -> np.ndarray:
-    change = np.abs(np.diff(frames.astype(np.int16), axis=0)).mean(axis=(1, 2))
-    return np.concatenate([change[:1] if len(change) else [0.0], change])
-
-
-def _sharpness(frame: np.ndarray) -> float:
-    import cv2
-
-    return float(cv2.Laplacian(frame, cv2.CV_64F).var())
-
-
-def speech_loudness(audio: np.ndarray, audio_rate: int, rate: float, count: int) -> np.ndarray:
-    """The RMS (dBFS) of the speech band in each of `count` windows of 1/`rate` seconds of
-    mono `audio`; `LOUDNESS_FLOOR_DB` where there is no sound."""
-    window = round(audio_rate / rate)
-    padded = np.zeros(count * window, np.float64)
-    padded[: min(len(audio), len(padded))] = audio[: len(padded)]
-    spectrum = np.fft.rfft(padded.reshape(count, window), axis=1)
-    frequencies = np.fft.rfftfreq(window, 1 / audio_rate)
-    band = (frequencies >= SPEECH_BAND[0]) & (frequencies <= SPEECH_BAND[1])
-    mean_square = 2 * (np.abs(spectrum[:, band]) ** 2).sum(axis=1) / window**2  # Parseval
-    return np.maximum(LOUDNESS_FLOOR_DB, 10 * np.log10(mean_square + 1e-12))
-
-
-def _faces(frames: np.ndarray, rate: float) -> np.ndarray:
-    """Faces in a frame of each second, given to every sample of that second."""
-    try:
-        from memories.analyze.faces import MIN_SCORE, _models
-
-        detector = _models().detector
-    except ImportError:  # dlib is not installed: faces do not count
-        return np.zeros(len(frames))
-    step = max(1, round(rate))
-    found = [len(detector.run(np.ascontiguousarray(frames[i]), 1, MIN_SCORE)[0])
-             for i in range(0, len(frames), step)]  # fmt: skip
-    return np.repeat(np.array(found, np.float64), step)[: len(frames)]
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentWeights:
-    """How much each thing happening counts in `best_segment`, each measured 0 to 1."""
-
-    motion: float = 1.0
-    """Counted as far as the frame stays sharp: a blurred whip-pan is not action."""
-    sharpness: float = 0.5
-    faces: float = 1.0
-    loudness: float = 0.75
-    quiet_start: float = 0.04
-    """A start this share below the best still wins if its sound is quieter (not mid-word)."""
-
-
-def best_segment(
-    scores: ClipScores, length: float, *, weights: SegmentWeights = SegmentWeights()
-) -> float:
-    """The start second of the `length`-second window with the most happening, never
-    running past the clip's end; 0 for a clip no longer than `length`. Pure."""
-    count = len(scores.times)
-    if scores.duration <= length or count == 0:
-        return 0.0
-    interest = (weights.motion * _share(scores.motion, 2.0) * _share(scores.sharpness, 20.0)
-                + weights.sharpness * _share(scores.sharpness, 20.0)
-                + weights.faces * np.minimum(scores.faces, 3) / 3
-                + weights.loudness * _loud_share(scores.loudness))  # fmt: skip
-    span = max(1, round(length * scores.rate))
-    last = min(count - 1, math.floor((scores.duration - length) * scores.rate + 1e-6))
-    sums = np.concatenate([[0.0], np.cumsum(interest)])
-    starts = np.arange(last + 1)
-    ends = np.minimum(starts + span, count)
-    means = np.round((sums[ends] - sums[starts]) / (ends - starts), 9)  # ties are ties
-    best = float(means.max())
-    near = starts[means >= best - weights.quiet_start * abs(best)]
-    quietest = min(near, key=lambda k: (scores.loudness[k], -means[k], k))
-    return round(float(quietest) / scores.rate, 3)
-
-
-def _share(values: np.ndarray, floor: float) -> np.ndarray:
-    """0 to 1, against the clip's own high (its 95th percentile), or `floor` if that is lower:
-    a clip with hardly any of it does not have its noise made much of."""
-    top = max(float(np.percentile(values, 95)), floor) if len(values) else floor
-    return np.clip(values / top, 0.0, 1.0)
-
-
-def _loud_share(loudness: np.ndarray) -> np.ndarray:
-    """0 at the clip's quiet (its 10th percentile), 1 at its loudest or 20 dB above the quiet."""
-    quiet = float(np.percentile(loudness, 10))
-    return np.clip((loudness - quiet) / max(float(loudness.max()) - quiet, 20.0), 0.0, 1.0)
 
 
 def _seek(start: float) -> list[str]:
@@ -497,7 +347,7 @@ def _seek(start: float) -> list[str]:
     return ["-ss", f"{start:.6f}"] if start > 0 else []
 
 
-def _run(
+def run_ffmpeg(
     source: ClipSource, arguments: list[str], *, timeout: float
 ) -> subprocess.CompletedProcess[bytes]:
     try:
@@ -531,7 +381,7 @@ def _input_report(stderr: bytes) -> str:
     return report.split("\nStream mapping:", 1)[0].split("\nOutput #0", 1)[0]
 
 
-def _why(stderr: bytes, *, first: bool = True) -> str:
+def ffmpeg_complaint(stderr: bytes, *, first: bool = True) -> str:
     """What ffmpeg said went wrong, without its `[module @ 0x...]` prefixes: its first error
     (a decoder's complaint comes first; what follows is the fallout), or its last word
     (why an input would not open: the warnings before are guesses)."""

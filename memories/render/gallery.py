@@ -93,10 +93,16 @@ def memory_page(record: Mapping[str, Any]) -> str:
         collage=_figure(outputs.get("collage"), "Collage: " + record["title"])
         + _figure(
             outputs.get("restyled_collage"), "AI restyle: " + record["title"], "AI-made restyle"
-        ),
+        )
+        + _figure(outputs.get("map"), "Route: " + _route_words(record), _route_words(record)),
         photo_count=photo_count,
         photos="\n".join(photos),
     )
+
+
+def _route_words(record: Mapping[str, Any]) -> str:
+    """A trip's stops in order, as its map's caption: "Lyon → Annecy → Geneva"."""
+    return " → ".join(record.get("route") or [])
 
 
 def _card(record: Mapping[str, Any]) -> str:

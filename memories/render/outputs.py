@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,15 +23,18 @@ from memories.render.gallery import PAGE, page_fingerprint, write_index, write_m
 from memories.render.location import Point, middle_of
 
 if TYPE_CHECKING:
+    from memories.render.encoders import Encoder
     from memories.render.layout import LayoutTemplate
     from memories.render.restyle import Restyler, Style
     from memories.render.storyboard import Look
 
 RENDERING = "Rendering memories"
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 """Raised when the renderer changes what it draws, so that every memory is drawn again."""
 MEMORY_FILE = "memory.json"
 COVER_SIZE = (960, 640)
+MAP_SIZE = (1600, 900)
+"""A trip's route map on its gallery page."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +48,9 @@ class RenderSettings:
     aspect: str = "16:9"
     look: str = "gentle"
     music: Path | None = None
+    encoder: str = "auto"
+    """The H.264 encoder of recap videos: `auto` (this machine's GPU's when one works,
+    else libx264), or one by name (render/encoders.py); not part of any fingerprint."""
     video_limit: int | None = None
     """Make recap videos for only this many memories (the newest); None for all."""
     videos_per_run: int | None = None
@@ -86,6 +93,11 @@ class RenderReport:
     """Memories that could not be rendered (a photo gone since the scan), with the reason."""
     videos_owed: list[str] = field(default_factory=list)
     """Memories whose recap video waits for a later run (`videos_per_run` were made)."""
+    left_out: list[Skipped] = field(default_factory=list)
+    """Files a recap encoded in this run left out (music or a clip that does not decode)."""
+    notes: list[str] = field(default_factory=list)
+    """What recaps encoded in this run did otherwise than asked (a looped track, another
+    encoder)."""
     gallery: Path | None = None
     seconds: float = 0.0
 
@@ -135,6 +147,8 @@ def render_memories(
         else:
             state, renderer.records[job.memory.id] = outcome
             getattr(report, state).append(job.memory.id)
+            if _encoded_now(job, outcome[1]):
+                _gather_video_notes(report, job.memory.id, outcome[1])
         done += 1
         if progress:
             progress(stage, done, len(jobs))
@@ -243,6 +257,7 @@ class Renderer:
         self.look_as_data = asdict(self.look)
         self.page_with = _digest(page_fingerprint())
         self._restyler: Restyler | None = None
+        self._encoder: Encoder | None = None
 
     def plan_jobs(
         self, memories: Sequence[Memory], root: Path
@@ -333,14 +348,16 @@ class Renderer:
             outputs.update(self._draw_stills(memory, folder, photos))
         fingerprints["still"] = wanted["still"]
         fingerprints["page"] = wanted["page"]
+        video_notes = previous.get("video_notes", []) if previous else []
         if with_video:
             if _video_stale(folder, done, wanted["video"]):
-                self._encode(memory, folder / "recap.mp4", music, photos)
+                video_notes = self._encode(memory, folder / "recap.mp4", music, photos)
             outputs["video"] = "recap.mp4"
             fingerprints["video"] = wanted["video"]
         elif done.get("video") and changed:
             (folder / "recap.mp4").unlink(missing_ok=True)  # shows what the memory no longer is
             outputs.pop("video", None)
+            video_notes = []
         elif "video" in done:
             fingerprints["video"] = done["video"]
         if self.style is not None:
@@ -358,6 +375,7 @@ class Renderer:
         if self.settings.keep_location:
             record["location"] = _point(self._location(*memory.photos))
         record["restyled"] = restyled
+        record["video_notes"] = video_notes
         save_json(record, folder / MEMORY_FILE)
         write_memory_page(folder.parent, record)
         return ("new" if previous is None else "updated"), record
@@ -366,6 +384,7 @@ class Renderer:
         self, memory: Memory, folder: Path, photos: Mapping[str, Photo]
     ) -> dict[str, str]:
         from memories.render.collage import draw_collage, draw_cover, plan_collage
+        from memories.render.trip_map import draw_route_map, plan_route_map, trip_stops
 
         plan = plan_collage(memory, photos, self.layouts, layout=self.settings.layout,
                             long_edge=self.settings.long_edge)  # fmt: skip
@@ -376,6 +395,11 @@ class Renderer:
             save_jpeg(draw_collage(plan, memory), folder / "collage.jpg",
                       location=self._location(*memory.photos))  # fmt: skip
             outputs["collage"] = "collage.jpg"
+        if stops := trip_stops(memory):
+            drawn = draw_route_map(plan_route_map(stops, MAP_SIZE),
+                                   background=self.look.background, ink=self.look.ink)  # fmt: skip
+            save_jpeg(drawn, folder / "map.jpg", quality=92)
+            outputs["map"] = "map.jpg"
         return outputs
 
     def _restyle(
@@ -423,7 +447,9 @@ class Renderer:
 
     def _encode(
         self, memory: Memory, path: Path, music: Path | None, photos: Mapping[str, Photo]
-    ) -> None:
+    ) -> list[dict[str, Any]]:
+        """Encode the memory's recap; what it left out or did otherwise, as memory.json
+        keeps it."""
         from memories.render.collage import subject_of
         from memories.render.video import encode_video, plan_video
 
@@ -432,11 +458,26 @@ class Renderer:
         plan = plan_video(memory, photos, subjects, self.look, size=self.frame_size,
                           music=music)  # fmt: skip
         threads, location = self.settings.workers, self._location(*memory.photos)
+        notes = list(plan.notes)
         write_atomically(
             path,
-            lambda partial: encode_video(plan, memory, partial, threads=threads, location=location),
+            lambda partial: notes.extend(encode_video(
+                plan, memory, partial, threads=threads, location=location,
+                encoder=self._video_encoder())),
             suffix=".mp4",
-        )
+        )  # fmt: skip
+        return [{"path": note.path or None, "reason": note.reason, "left_out": note.left_out}
+                for note in notes]  # fmt: skip
+
+    def _video_encoder(self) -> Encoder:
+        """The encoder this machine makes recaps with, chosen on the first recap of the run
+        (trying a GPU's costs a moment, and the answer is remembered)."""
+        from memories.render.encoders import choose_encoder, user_cache_dir
+
+        if self._encoder is None:
+            self._encoder = choose_encoder(self.settings.encoder,
+                                           cache_dir=user_cache_dir(os.environ))  # fmt: skip
+        return self._encoder
 
     def _location(self, *photos: TimelinePhoto) -> Point | None:
         """Where these photos were taken, for outputs made of them; None unless the user
@@ -447,7 +488,7 @@ class Renderer:
 
     def _still_fingerprint(self, memory: Memory) -> str:
         return _digest(_inputs(memory), self.settings.long_edge, self.settings.layout,
-                       self.layouts_as_data, self._located(memory))  # fmt: skip
+                       self.layouts_as_data, self._located(memory), _route(memory))  # fmt: skip
 
     def _video_fingerprint(self, memory: Memory, music: Path | None) -> str:
         heard = None
@@ -455,7 +496,7 @@ class Renderer:
             stat = music.stat()
             heard = [str(music), stat.st_size, stat.st_mtime_ns]
         return _digest(_inputs(memory), self.settings.aspect, self.look_as_data, heard,
-                       self._located(memory))  # fmt: skip
+                       self._located(memory), _route(memory))  # fmt: skip
 
     def _located(self, memory: Memory) -> Any:
         """The photos' places and the memory's, in a fingerprint only when outputs carry
@@ -481,9 +522,37 @@ def memory_file_record(
     ]  # fmt: skip
     record["outputs"] = dict(sorted(outputs.items()))
     record["music"] = str(music) if music else None
+    if outputs.get("map"):
+        from memories.render.trip_map import trip_stops
+
+        record["route"] = [stop.name for stop in trip_stops(memory)]
     record["fingerprints"] = dict(fingerprints)
     record["made_by"] = "memories"
     return record
+
+
+def _route(memory: Memory) -> list[Any]:
+    """A trip's stops, as fingerprints see them: its map changes with them."""
+    from memories.render.trip_map import trip_stops
+
+    return [[stop.name, stop.latitude, stop.longitude] for stop in trip_stops(memory)]
+
+
+def _encoded_now(job: RenderJob, record: Mapping[str, Any]) -> bool:
+    """Whether the memory's recap was encoded in this run: its fingerprint is new."""
+    made = record.get("fingerprints", {}).get("video")
+    before = (job.previous or {}).get("fingerprints", {}).get("video")
+    return made is not None and made != before
+
+
+def _gather_video_notes(report: RenderReport, memory_id: str, record: Mapping[str, Any]) -> None:
+    """What a recap encoded in this run left out (files skipped) or changed (notes)."""
+    for note in record.get("video_notes", []):
+        if note["left_out"]:
+            report.left_out.append(Skipped(Path(note["path"] or memory_id),
+                                           f"recap of {memory_id}: {note['reason']}"))  # fmt: skip
+        else:
+            report.notes.append(f"recap of {memory_id}: {note['reason']}")
 
 
 def _video_stale(folder: Path, done: Mapping[str, str], wanted: str) -> bool:

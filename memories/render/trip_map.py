@@ -30,6 +30,8 @@ EARTH_KM = 40075.0
 """Around the equator."""
 MIN_SPAN_KM = 60.0
 """The shorter side of the map shows at least this much: a city trip still shows its region."""
+ONE_PLACE_SPAN_KM = 900.0
+"""A trip to one town is shown in its country: where it is matters more than its streets."""
 MARGIN = (0.16, 0.2)
 """Room around the route, as a share of the width and height: for the names beside it."""
 LABEL_SHARE = 0.034
@@ -142,7 +144,7 @@ def plan_route_map(stops: Sequence[Stop], size: tuple[int, int]) -> RouteMap:
     kept = collapse_repeats(stops)
     ends = _stop_points(kept)
     route = _route_points(kept, ends)
-    view = fit_view(route, size)
+    view = fit_view(route, size, MIN_SPAN_KM if len(kept) > 1 else ONE_PLACE_SPAN_KM)
     xs = [x for x, _ in route]
     if (max(xs) - min(xs)) * view.scale > width * (1 - 2 * MARGIN[0]) + 1:  # round the world
         view = replace(view, centre_x=_away_from_stops(ends, view.centre_x))
@@ -190,9 +192,10 @@ def collapse_repeats(stops: Sequence[Stop]) -> list[Stop]:
     return kept
 
 
-def fit_view(points: Sequence[tuple[float, float]], size: tuple[int, int]) -> MapView:
+def fit_view(points: Sequence[tuple[float, float]], size: tuple[int, int],
+             min_span_km: float = MIN_SPAN_KM) -> MapView:  # fmt: skip
     """The view that shows these world points (unwrapped x) inside the margins: never closer
-    than MIN_SPAN_KM across the short side, never wider or taller than the world."""
+    than `min_span_km` across the short side, never wider or taller than the world."""
     width, height = size
     xs, ys = [x for x, _ in points], [y for _, y in points]
     centre_x, centre_y = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
@@ -200,7 +203,7 @@ def fit_view(points: Sequence[tuple[float, float]], size: tuple[int, int]) -> Ma
     span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
     scale = min(room_x / span_x if span_x else math.inf, room_y / span_y if span_y else math.inf)
     cosine = math.cos(math.radians(_latitude(centre_y)))
-    closest = min(size) / (MIN_SPAN_KM / (EARTH_KM * cosine))
+    closest = min(size) / (min_span_km / (EARTH_KM * cosine))
     scale = max(min(scale, closest), float(max(size)))
     half_height = height / 2 / scale
     centre_y = min(max(centre_y, half_height), 1 - half_height)

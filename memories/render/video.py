@@ -1,6 +1,9 @@
-"""Recap videos: a memory's storyboard (render/storyboard.py) painted frame by frame and
-encoded with moviepy and the ffmpeg that imageio-ffmpeg ships: H.264, yuv420p, faststart,
-so that it plays in every browser and phone; optional music, trimmed and faded out."""
+"""Recap videos: what a memory's recap is made of (its clips and their best seconds, the
+Live Photos' motions, the music's beats, a trip's route), its storyboard
+(render/storyboard.py), and its encoding: frames painted (render/painter.py) and piped to
+the ffmpeg that imageio-ffmpeg ships, with a soundtrack of the music ducked under the clips'
+own sound; H.264, yuv420p, faststart, so that it plays in every browser and phone, on this
+machine's hardware encoder when one works (render/encoders.py)."""
 
 from __future__ import annotations
 
@@ -9,49 +12,74 @@ import hashlib
 import os
 import shutil
 import struct
-from collections import OrderedDict
+import subprocess
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
-
 from memories.errors import ConfigError, MemoriesError
-from memories.model import Memory, Photo, PhotoKind, TimelinePhoto
-from memories.render.framing import Rect, Subject
+from memories.model import Memory, MemoryKind, Photo, PhotoKind
+from memories.render.framing import Subject
 from memories.render.location import MP4_LOCATION_KEY, Point, iso6709
-from memories.render.storyboard import (
-    Look,
-    Shot,
-    ShotKind,
-    ShotSubject,
-    Storyboard,
-    plan_storyboard,
-    shots_at,
-    window_at,
-)  # fmt: skip
-from memories.render.text import fitted, font, people_words
-from memories.scan.images import decode_displayed
+from memories.render.storyboard import Look, ShotKind, ShotSubject, Storyboard, plan_storyboard
 
 if TYPE_CHECKING:
-    from moviepy import VideoFileClip
+    from memories.render.clips import ClipInfo, ClipSource
+    from memories.render.encoders import Encoder
+    from memories.render.music import MusicAnalysis
+    from memories.render.trip_map import Stop
 
 MUSIC_SUFFIXES = (".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac")
-MUSIC_FADE_S = 3.0
+AUDIO_RATE = 44100
+LOOP_CROSSFADE_S = 2.0
+"""A track shorter than its recap plays again, crossfading into itself over this long."""
+MUSIC_ROOM = 1.3
+"""Music must last this many times the unmusical storyboard to play without a loop: the
+cuts on its beats may lengthen the recap."""
+LIVE_SHAPE_TOLERANCE = 0.03
+"""A Live Photo's motion plays only when its shape is the still's (within this share)."""
 FULL_DISK_BYTES = 4 * 1024 * 1024
 """Less space than this left beside a video ffmpeg did not finish means the disk is full."""
+FFMPEG_TIMEOUT_S = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class VideoNote:
+    """Something a recap left out or did otherwise than asked, in one line."""
+
+    path: str
+    reason: str
+    left_out: bool
+    """A file left out of the recap (the run exits 1); else a change, such as a looped
+    track or another encoder."""
+
+
+@dataclass(frozen=True, slots=True)
+class Moving:
+    """A clip, or a Live Photo's motion, as the painter reads it."""
+
+    source: ClipSource
+    info: ClipInfo
 
 
 @dataclass(frozen=True, slots=True)
 class VideoPlan:
-    """A recap before it is frames: its storyboard and what each shot shows."""
+    """A recap before it is frames: its storyboard, what each shot shows, and its music."""
 
     storyboard: Storyboard
     sources: tuple[Photo, ...]
     look: Look
     music: Path | None
+    rhythm: MusicAnalysis | None = None
+    """The music's beats and loudness (over its loops, when it is looped)."""
+    music_loops: bool = False
+    moving: Mapping[int, Moving] = field(default_factory=dict)
+    """The clips and Live Photo motions, by the index of their source."""
+    route: tuple[Stop, ...] | None = None
+    """A trip's stops, for its map."""
+    notes: tuple[VideoNote, ...] = ()
 
 
 def plan_video(
@@ -63,17 +91,60 @@ def plan_video(
     size: tuple[int, int],
     music: Path | None = None,
 ) -> VideoPlan:
-    """The storyboard for a memory's photos and clips, in time order, opening on its cover.
-    `subjects` gives the framing of each still photo by content hash."""
-    shown = [p for p in memory.photos if p.kind in (PhotoKind.PHOTO, PhotoKind.VIDEO)]
-    sources = tuple(photos[photo.content_hash] for photo in shown)
-    shot_subjects = [_shot_subject(photo, source, subjects)
-                     for photo, source in zip(shown, sources, strict=True)]  # fmt: skip
-    cover = next((i for i, photo in enumerate(shown) if photo == memory.cover), 0)
-    if shown[cover].kind is PhotoKind.VIDEO:
-        cover = next((i for i, p in enumerate(shown) if p.kind is PhotoKind.PHOTO), cover)
-    storyboard = plan_storyboard(shot_subjects, look, size=size, cover=cover)
-    return VideoPlan(storyboard, sources, look, music)
+    """The storyboard for a memory's photos and clips, in time order, opening on its cover
+    (after a trip's map), cut on the music's beats when it has music. Reads each clip (to
+    find its best seconds; one the bundled ffmpeg cannot decode is left out) and the music
+    (one that cannot be decoded is left out; one shorter than the recap loops). `subjects`
+    gives the framing of each still photo by content hash."""
+    from memories.render.clip_scores import score_clip
+    from memories.render.clips import ClipSource, ClipUnusable, probe_clip
+
+    notes: list[VideoNote] = []
+    sources: list[Photo] = []
+    shot_subjects: list[ShotSubject] = []
+    moving: dict[int, Moving] = {}
+    cover = 0
+    for photo in memory.photos:
+        if photo.kind not in (PhotoKind.PHOTO, PhotoKind.VIDEO):
+            continue
+        source = photos[photo.content_hash]
+        if photo.kind is PhotoKind.VIDEO:
+            try:
+                clip = ClipSource.of_file(source.path)
+                info = probe_clip(clip)
+                scores = score_clip(clip, info)
+            except ClipUnusable as error:
+                notes.append(VideoNote(source.path_text, f"left out of the recap: {error}", True))
+                continue
+            moving[len(sources)] = Moving(clip, info)
+            shot_subject = ShotSubject(Subject(info.width, info.height),
+                                       clip_seconds=info.duration, scores=scores,
+                                       sound=info.has_audio)  # fmt: skip
+        else:
+            shot_subject = ShotSubject(subjects[photo.content_hash])
+            if (motion := _live_motion(source)) is not None:
+                moving[len(sources)] = motion
+                shot_subject = replace(shot_subject, motion_seconds=motion.info.duration)
+        if photo == memory.cover:
+            cover = len(sources)
+        sources.append(source)
+        shot_subjects.append(shot_subject)
+    if sources and sources[cover].kind is PhotoKind.VIDEO:
+        cover = next((i for i, p in enumerate(sources) if p.kind is PhotoKind.PHOTO), cover)
+    route = _route(memory)
+    board = plan_storyboard(shot_subjects, look, size=size, cover=cover,
+                            route_map=route is not None)  # fmt: skip
+    rhythm, loops = None, False
+    if music is not None:
+        rhythm, loops, music_notes = _rhythm(music, board.duration * MUSIC_ROOM)
+        notes += music_notes
+        if rhythm is None:
+            music = None
+        else:
+            board = plan_storyboard(shot_subjects, look, size=size, cover=cover,
+                                    music=rhythm, route_map=route is not None)  # fmt: skip
+    return VideoPlan(board, tuple(sources), look, music, rhythm, loops, moving, route,
+                     tuple(notes))  # fmt: skip
 
 
 def pick_music(source: Path | None, memory_id: str) -> Path | None:
@@ -99,44 +170,36 @@ def encode_video(
     *,
     threads: int = 2,
     location: Point | None = None,
-) -> None:
-    """Paint every frame and encode the video to `path` (an .mp4 name: ffmpeg picks the
-    format from it). It carries no metadata but its encoder's name, and a `location` when
-    one is given (`--keep-location`)."""
-    from moviepy import AudioFileClip, VideoClip, afx
+    encoder: Encoder | None = None,
+) -> list[VideoNote]:
+    """Paint every frame and encode the video to `path` (an .mp4 name) with `encoder`
+    (libx264 when None); a hardware encoder that fails makes the video again with libx264,
+    and the note returned says so. The video carries no metadata but its encoder's name,
+    and a `location` when one is given (`--keep-location`)."""
+    from memories.render.encoders import LIBX264, fallback_note
 
-    painter = _Painter(plan, memory)
-    board = plan.storyboard
-    video = VideoClip(frame_function=painter.frame, duration=board.duration)
-    audio = None
-    try:
-        if plan.music is not None:
-            audio = AudioFileClip(str(plan.music))
-            length = min(audio.duration, board.duration)
-            video = video.with_audio(
-                audio.subclipped(0, length).with_effects(
-                    [afx.AudioFadeIn(0.5), afx.AudioFadeOut(min(MUSIC_FADE_S, length / 2))]
-                )
-            )
-        video.write_videofile(
-            str(path), fps=board.fps, codec="libx264", preset=plan.look.preset,
-            audio=audio is not None, audio_codec="aac", pixel_format="yuv420p",
-            threads=threads, logger=None,
-            ffmpeg_params=["-crf", str(plan.look.crf), *_location_params(location)],
-        )  # fmt: skip
-    finally:
-        painter.close()
-        if audio is not None:
-            audio.close()
-    if not is_whole_mp4(path):  # moviepy does not check how ffmpeg ended
+    encoder = encoder or LIBX264
+    notes: list[VideoNote] = []
+    with tempfile.TemporaryDirectory(prefix="memories-recap-") as scratch:
+        sound, sound_notes = _soundtrack(plan, Path(scratch))
+        notes += sound_notes
+        failure = _run_encoder(plan, memory, path, encoder, sound, threads, location, scratch)
+        if failure is not None and encoder.hardware:
+            notes.append(VideoNote("", fallback_note(encoder, failure), False))
+            failure = _run_encoder(plan, memory, path, LIBX264, sound, threads, location,
+                                   scratch)  # fmt: skip
+    if failure is not None or not is_whole_mp4(path):
         if shutil.disk_usage(path.parent).free < FULL_DISK_BYTES:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        raise MemoriesError(f"ffmpeg did not finish the video of {memory.id}")
+        raise MemoriesError(f"ffmpeg did not finish the video of {memory.id}: {failure}")
+    return notes
 
 
 def is_whole_mp4(path: Path) -> bool:
     """Whether the file is MP4 boxes that end exactly where it ends, one of them the `moov`
-    index a player needs: ffmpeg leaves that only when it finished."""
+    index: what a finished encode leaves, and a killed or starved one does not."""
+    if not path.is_file():
+        return False
     size = path.stat().st_size
     offset, kinds = 0, set()
     with open(path, "rb") as file:
@@ -157,179 +220,140 @@ def is_whole_mp4(path: Path) -> bool:
     return offset == size and b"moov" in kinds
 
 
+def _run_encoder(
+    plan: VideoPlan, memory: Memory, path: Path, encoder: Encoder, sound: Path | None,
+    threads: int, location: Point | None, scratch: str,
+) -> str | None:  # fmt: skip
+    """Paint the frames into ffmpeg with `encoder`; None when it finished, else the last
+    line ffmpeg said."""
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    from memories.render.painter import Painter
+
+    board = plan.storyboard
+    command = [
+        get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y",
+        *encoder.input_params(), "-f", "rawvideo", "-pix_fmt", "rgb24",
+        "-s", f"{board.width}x{board.height}", "-r", str(board.fps), "-i", "pipe:0",
+    ]  # fmt: skip
+    if sound is not None:
+        command += ["-i", str(sound), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", "160k"]
+    if encoder.upload_filter is not None:
+        command += ["-vf", encoder.upload_filter]
+    command += [*encoder.output_params(plan.look.crf, plan.look.preset),
+                "-threads", str(threads), *_location_params(location),
+                "-t", f"{board.duration:.3f}", "-f", "mp4", str(path)]  # fmt: skip
+    errors_path = Path(scratch) / "ffmpeg.log"
+    painter = Painter(plan, memory)
+    with open(errors_path, "wb") as errors:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=errors)
+        assert process.stdin is not None
+        try:
+            for number in range(round(board.duration * board.fps)):
+                process.stdin.write(painter.frame(number / board.fps).data)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped; its exit status and log say why
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            painter.close()
+        try:
+            returned = process.wait(timeout=FFMPEG_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            returned = -1
+    if returned == 0:
+        return None
+    said = errors_path.read_text("utf-8", "replace").strip().splitlines()
+    return said[-1] if said else f"ffmpeg exited with {returned}"
+
+
+def _soundtrack(plan: VideoPlan, scratch: Path) -> tuple[Path | None, list[VideoNote]]:
+    """The recap's sound as a WAV file: its music (looped when short, faded in and out)
+    ducked under each clip's own sound; None when it has neither."""
+    from memories.render.clips import ClipUnusable, clip_audio
+    from memories.render.music import MusicUnusable, decode_audio
+    from memories.render.soundtrack import ClipSound, looped, mix_soundtrack, write_wav
+
+    board, notes = plan.storyboard, []
+    sounds = []
+    for shot in board.shots:
+        if shot.kind is ShotKind.CLIP and shot.sound:
+            moving = plan.moving[shot.source]
+            try:
+                samples = clip_audio(moving.source, shot.clip_from, shot.duration, AUDIO_RATE)
+            except ClipUnusable as error:
+                notes.append(VideoNote(str(plan.sources[shot.source].path),
+                                       f"its sound is left out: {error}", True))  # fmt: skip
+                continue
+            if samples is not None and len(samples):
+                sounds.append(ClipSound(shot.start, samples, fade=max(0.25, shot.fade)))
+    music = None
+    if plan.music is not None:
+        try:
+            music = decode_audio(plan.music, AUDIO_RATE, 2, length=board.duration + 1)
+        except MusicUnusable as error:
+            notes.append(VideoNote(str(plan.music), str(error), True))
+        else:
+            if plan.music_loops:
+                music = looped(music, AUDIO_RATE, round(board.duration * AUDIO_RATE),
+                               LOOP_CROSSFADE_S)  # fmt: skip
+    if music is None and not sounds:
+        return None, notes
+    mixed = mix_soundtrack(board.duration, AUDIO_RATE, music=music, clip_sounds=sounds)
+    path = scratch / "sound.wav"
+    write_wav(mixed, AUDIO_RATE, path)
+    return path, notes
+
+
+def _rhythm(music: Path, needed: float) -> tuple[MusicAnalysis | None, bool, list[VideoNote]]:
+    """The music's beats over at least `needed` seconds, whether it loops to get there, and
+    what to tell the user; no rhythm for music that cannot be decoded."""
+    from memories.render.music import MusicUnusable, analyse_music, looped_analysis
+
+    try:
+        rhythm = analyse_music(music)
+    except MusicUnusable as error:
+        return None, False, [VideoNote(str(music), f"{error}; the recap has no music", True)]
+    if rhythm.duration >= needed:
+        return rhythm, False, []
+    note = VideoNote(str(music), f"the music lasts {rhythm.duration:.0f} s, shorter than the "
+                     "recap: it plays again, crossfading into itself", False)  # fmt: skip
+    return looped_analysis(rhythm, needed, LOOP_CROSSFADE_S), True, [note]
+
+
+def _live_motion(photo: Photo) -> Moving | None:
+    """A Live Photo's or motion photo's clip, when it decodes and is shaped like the still
+    (its frames are framed like the still's pixels); None otherwise: the photo shows still."""
+    from memories.render.clips import ClipSource, ClipUnusable, probe_clip
+
+    if photo.motion is None or not photo.width or not photo.height:
+        return None
+    try:
+        source = ClipSource.of_motion(photo.motion)
+        info = probe_clip(source)
+    except ClipUnusable:
+        return None
+    if abs(info.width / info.height / (photo.width / photo.height) - 1) > LIVE_SHAPE_TOLERANCE:
+        return None
+    return Moving(source, info)
+
+
+def _route(memory: Memory) -> tuple[Stop, ...] | None:
+    """A trip's stops (one town's is its map too)."""
+    from memories.render.trip_map import trip_stops
+
+    if memory.kind is not MemoryKind.TRIP:
+        return None
+    stops = trip_stops(memory)
+    return stops or None
+
+
 def _location_params(location: Point | None) -> list[str]:
     if location is None:
         return ["-movflags", "+faststart"]
     tag = f"{MP4_LOCATION_KEY}={iso6709(location)}"
     return ["-movflags", "+faststart+use_metadata_tags", "-metadata", tag]
 
-
-class _Painter:
-    """Paints the frame at any time of a storyboard, keeping the few decoded photos that
-    the shots on screen need (a crossfade needs two)."""
-
-    def __init__(self, plan: VideoPlan, memory: Memory) -> None:
-        self.plan = plan
-        self.memory = memory
-        self.size = (plan.storyboard.width, plan.storyboard.height)
-        self._prepared: OrderedDict[Shot, _Prepared] = OrderedDict()
-        self._clips: dict[int, VideoFileClip] = {}
-
-    def frame(self, time: float) -> np.ndarray:
-        import cv2
-
-        shot, previous, progress = shots_at(self.plan.storyboard, time)
-        frame = self._paint(shot, time)
-        if previous is not None:
-            frame = cv2.addWeighted(self._paint(previous, time), 1 - progress, frame, progress, 0)
-        return frame
-
-    def close(self) -> None:
-        for clip in self._clips.values():
-            clip.close()
-
-    def _paint(self, shot: Shot, time: float) -> np.ndarray:
-        """The shot's frame: the camera's window of the photo scaled onto the frame (one
-        affine warp, in OpenCV: several times faster than Pillow's resampling)."""
-        import cv2
-
-        prepared = self._prepare(shot)
-        if prepared.card is not None:
-            return prepared.card
-        if shot.kind is ShotKind.CLIP:
-            source, factor = self._clip_frame(shot, time), 1.0
-        else:
-            assert prepared.photo is not None
-            source, factor = prepared.photo, prepared.factor
-        window = window_at(shot, time).scaled(factor)
-        width, height = self.size
-        if shot.fit:
-            scale = min(width / window.width, height / window.height)
-            left = (width - window.width * scale) / 2
-            top = (height - window.height * scale) / 2
-        else:
-            scale, left, top = width / window.width, 0.0, 0.0
-        warp = np.array([[scale, 0, left - window.left * scale],
-                         [0, scale, top - window.top * scale]])  # fmt: skip
-        if not shot.fit:
-            return cv2.warpAffine(source, warp, self.size, flags=cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REFLECT)  # fmt: skip
-        assert prepared.backdrop is not None
-        inner = (int(left), int(top), width - int(left), height - int(top))
-        frame = prepared.backdrop.copy()
-        # only the photo's own rectangle is warped onto the backdrop
-        region = frame[inner[1] : inner[3], inner[0] : inner[2]]
-        warp[0, 2] -= inner[0]
-        warp[1, 2] -= inner[1]
-        cv2.warpAffine(source, warp, (region.shape[1], region.shape[0]), dst=region,
-                       flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)  # fmt: skip
-        return frame
-
-    def _prepare(self, shot: Shot) -> _Prepared:
-        if shot in self._prepared:
-            self._prepared.move_to_end(shot)
-            return self._prepared[shot]
-        prepared = self._decode(shot)
-        self._prepared[shot] = prepared
-        while len(self._prepared) > 3:
-            self._prepared.popitem(last=False)
-        return prepared
-
-    def _decode(self, shot: Shot) -> _Prepared:
-        photo = self.plan.sources[shot.source]
-        if shot.kind in (ShotKind.TITLE, ShotKind.END):
-            return _Prepared(card=np.asarray(self._card(shot, photo)))
-        if shot.kind is ShotKind.CLIP:
-            clip = self._clip(shot)
-            first = Image.fromarray(clip.get_frame(shot.clip_from))
-            return _Prepared(backdrop=np.asarray(self._backdrop(first)) if shot.fit else None)
-        # decoded just large enough for the closest window to fill the frame
-        closest = min(shot.move_from.width, shot.move_to.width)
-        needed = max(self.size[0] / closest, self.size[1] / (closest * photo.height / photo.width))
-        edge = round(max(photo.width, photo.height) * min(1.0, needed * 1.05))
-        image = decode_displayed(photo, "RGB", edge, srgb=True)
-        backdrop = np.asarray(self._backdrop(image)) if shot.fit else None
-        return _Prepared(photo=np.asarray(image), factor=image.width / photo.width,
-                         backdrop=backdrop)  # fmt: skip
-
-    def _backdrop(self, image: Image.Image) -> Image.Image:
-        """The photo filling the frame, blurred and dimmed: what shows beside a photo of
-        another shape, instead of black bars."""
-        small = _cover(image, (self.size[0] // 8, self.size[1] // 8))
-        blurred = small.filter(ImageFilter.GaussianBlur(6))
-        dimmed = ImageEnhance.Brightness(blurred).enhance(0.55)
-        return dimmed.resize(self.size, Image.Resampling.BICUBIC)
-
-    def _card(self, shot: Shot, photo: Photo) -> Image.Image:
-        """A title or end card: words over the cover, blurred."""
-        memory, width, height = self.memory, *self.size
-        if photo.kind is PhotoKind.PHOTO:
-            card = self._backdrop(decode_displayed(photo, "RGB", 640, srgb=True))
-        else:
-            card = Image.new("RGB", self.size, self.plan.look.background)
-        draw = ImageDraw.Draw(card)
-        room = width * 0.84
-        unit = min(width, height)
-        if shot.kind is ShotKind.TITLE:
-            lines = [(memory.title, 0.085), (memory.dates, 0.04), (memory.place or "", 0.04)]
-        else:
-            with_people = f"With {people_words(memory.people)}" if memory.people else ""
-            lines = [(memory.title, 0.06), (with_people, 0.04), (memory.dates, 0.035)]
-        sized = [fitted(draw, text, round(unit * share), room) for text, share in lines if text]
-        total = sum(size * 1.5 for _, size in sized)
-        top = (height - total) / 2
-        for text, size in sized:
-            draw.text((width / 2, top), text, fill=self.plan.look.ink, font=font(size),
-                      anchor="ma")  # fmt: skip
-            top += size * 1.5
-        return card
-
-    def _clip(self, shot: Shot) -> VideoFileClip:
-        from moviepy import VideoFileClip
-
-        if shot.source not in self._clips:
-            self._clips[shot.source] = VideoFileClip(
-                str(self.plan.sources[shot.source].path), audio=False
-            )
-        return self._clips[shot.source]
-
-    def _clip_frame(self, shot: Shot, time: float) -> np.ndarray:
-        import cv2
-
-        clip = self._clip(shot)
-        at = min(shot.clip_from + max(0.0, time - shot.start), clip.duration - 1 / clip.fps)
-        frame = clip.get_frame(max(0.0, at))
-        photo = self.plan.sources[shot.source]
-        if frame.shape[:2] != (photo.height, photo.width):  # the storyboard's windows are in these
-            frame = cv2.resize(frame, (photo.width, photo.height), interpolation=cv2.INTER_LINEAR)
-        return frame
-
-
-@dataclass
-class _Prepared:
-    """What a shot paints from, as RGB arrays."""
-
-    photo: np.ndarray | None = None
-    factor: float = 1.0
-    """Decoded pixels per displayed pixel of the photo."""
-    backdrop: np.ndarray | None = None
-    card: np.ndarray | None = None
-
-
-def _shot_subject(
-    photo: TimelinePhoto, source: Photo, subjects: Mapping[str, Subject]
-) -> ShotSubject:
-    if photo.kind is PhotoKind.VIDEO:
-        return ShotSubject(
-            Subject(source.width, source.height), clip_seconds=source.duration or 0.0
-        )
-    return ShotSubject(subjects[photo.content_hash])
-
-
-def _cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    scale = max(size[0] / image.width, size[1] / image.height)
-    width, height = image.width * scale, image.height * scale
-    box = Rect((width - size[0]) / 2 / scale, (height - size[1]) / 2 / scale,
-               size[0] / scale, size[1] / scale)  # fmt: skip
-    return image.resize(size, Image.Resampling.BILINEAR,
-                        box=(box.left, box.top, box.right, box.bottom))  # fmt: skip

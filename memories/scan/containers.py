@@ -36,9 +36,9 @@ _NUMERIC_DATE = re.compile(
     r"(\d{4})[-/:.]\s*(\d{1,2})[-/:.]\s*(\d{1,2})/?"
     r"(?:[\sT]+(\d{1,2}):\s*(\d\d)(?::(\d\d))?\s*([AaPp])?)?"
 )
-_FFMPEG_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-_FFMPEG_VIDEO_SIZE = re.compile(r"Video: .*?[ ,](\d{2,5})x(\d{2,5})[ ,\[]")
-_FFMPEG_ROTATION = re.compile(r"rotation of (-?\d+(?:\.\d+)?) degrees|rotate\s*:\s*(-?\d+)")
+FFMPEG_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+FFMPEG_VIDEO_SIZE = re.compile(r"Video: .*?[ ,](\d{2,5})x(\d{2,5})[ ,\[]")
+FFMPEG_ROTATION = re.compile(r"rotation of (-?\d+(?:\.\d+)?) degrees|rotate\s*:\s*(-?\d+)")
 
 
 def sniff_container(head: bytes) -> str | None:
@@ -377,14 +377,14 @@ def _float(raw: bytes) -> float | None:
 def _fill_from_ffmpeg(path: Path, facts: VideoFacts) -> VideoFacts:
     """The size (and the duration, where the headers had none) from `ffmpeg -i`'s report."""
     report = _ffmpeg_report(path)
-    size = _FFMPEG_VIDEO_SIZE.search(report)
+    size = FFMPEG_VIDEO_SIZE.search(report)
     if size is None:
         return facts
     clockwise = 0
-    if rotation := _FFMPEG_ROTATION.search(report):  # a display matrix turns counter-clockwise
+    if rotation := FFMPEG_ROTATION.search(report):  # a display matrix turns counter-clockwise
         clockwise = round(-float(rotation[1])) % 360 if rotation[1] else int(rotation[2]) % 360
     duration = facts.duration
-    if duration is None and (match := _FFMPEG_DURATION.search(report)):
+    if duration is None and (match := FFMPEG_DURATION.search(report)):
         duration = int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
     size_shown = (int(size[1]), int(size[2]))
     return _facts(size_shown, clockwise, duration, facts.created_at, facts.instant_only)
