@@ -32,19 +32,28 @@ class MemoriesError(Exception):
     exit_status = ExitStatus.USAGE
 
 
-class UnreadablePhoto(MemoriesError):
-    """A file could not be read as a photo or video; it is skipped, the run goes on."""
+class UnusableFile(MemoriesError):
+    """A file could not be used as it was meant to be; the run goes on without it, says
+    which and why, and exits 1."""
 
     exit_status = ExitStatus.SKIPPED
 
     def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        super().__init__(self.describe(path, reason))
         self.path = path
         self.reason = reason
 
-    def __reduce__(self) -> tuple[type[UnreadablePhoto], tuple[Path, str]]:
+    @classmethod
+    def describe(cls, path: Path, reason: str) -> str:
+        return f"{path}: {reason}"
+
+    def __reduce__(self) -> tuple[type[UnusableFile], tuple[Path, str]]:
         """Rebuilt from both fields when a worker process sends it back."""
-        return (UnreadablePhoto, (self.path, self.reason))
+        return (type(self), (self.path, self.reason))
+
+
+class UnreadablePhoto(UnusableFile):
+    """A file could not be read as a photo or video; it is skipped, the run goes on."""
 
 
 class PhotoOutOfReach(UnreadablePhoto):
@@ -52,8 +61,21 @@ class PhotoOutOfReach(UnreadablePhoto):
     mend): the photo is skipped in this run and analysed by a later one, never recorded as
     undecodable."""
 
-    def __reduce__(self) -> tuple[type[PhotoOutOfReach], tuple[Path, str]]:
-        return (PhotoOutOfReach, (self.path, self.reason))
+
+class MusicUnusable(UnusableFile):
+    """A music file (or a clip's sound track) cannot be decoded: the recap is made without it."""
+
+    @classmethod
+    def describe(cls, path: Path, reason: str) -> str:
+        return f"cannot decode music {path}: {reason}"
+
+
+class ClipUnusable(UnusableFile):
+    """A video clip cannot be shown: ffmpeg cannot read or decode it; it is left out."""
+
+    @classmethod
+    def describe(cls, path: Path, reason: str) -> str:
+        return f"{path.name}: {reason}"
 
 
 class PhotosFolderMissing(MemoriesError):

@@ -13,6 +13,8 @@ import pytest
 from PIL import Image
 
 from memories.config import Settings
+from memories.model import FileEntry, Photo
+from memories.scan.metadata import read_media
 
 DEVDATA = Path(__file__).resolve().parents[2] / "shared" / "devdata"
 PEERS = DEVDATA / "peers"
@@ -200,3 +202,11 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket, "gethostbyname", refuse)
+
+
+def catalogued(path: Path) -> Photo:
+    """A file as the scan records it."""
+    stat = path.stat()
+    photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
+    assert isinstance(photo, Photo)
+    return photo

@@ -12,9 +12,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from conftest import catalogued
 
 from memories.model import (
-    FileEntry,
     Memory,
     MemoryKind,
     Motion,
@@ -30,7 +30,6 @@ from memories.render.music import decode_audio
 from memories.render.storyboard import Look, ShotKind
 from memories.render.templates import load_templates
 from memories.render.video import VideoPlan, encode_video, plan_video
-from memories.scan.metadata import read_media
 
 LOOK = replace(load_templates("video", Look)["gentle"], fps=25, short_edge=72)
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -61,13 +60,6 @@ def talking_clip(path: Path, seconds: float = 4.0) -> Path:
            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
            str(path))  # fmt: skip
     return path
-
-
-def catalogued(path: Path) -> Photo:
-    stat = path.stat()
-    photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
-    assert isinstance(photo, Photo)
-    return photo
 
 
 def memory_of(sources: list[Photo], kind: MemoryKind = MemoryKind.EVENT,

@@ -19,8 +19,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from conftest import catalogued
 
-from memories.model import FileEntry, Memory, MemoryKind, Photo, PhotoKind, TimelinePhoto
+from memories.model import Memory, MemoryKind, PhotoKind, TimelinePhoto
 from memories.render.clips import ClipFrames, ClipSource, probe_clip
 from memories.render.collage import subject_of
 from memories.render.framing import Subject, cuts_a_face
@@ -35,7 +36,6 @@ from memories.render.storyboard import (
 )  # fmt: skip
 from memories.render.templates import load_templates
 from memories.render.video import encode_video, is_whole_mp4, pick_music, plan_video
-from memories.scan.metadata import read_media
 
 GOLDEN = Path(__file__).parent / "golden" / "storyboard.json"
 LOOKS = load_templates("video", Look)
@@ -127,13 +127,6 @@ def write_tone(path: Path, seconds: float = 30.0, rate: int = 8000) -> Path:
         samples = (int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(count))
         sound.writeframes(b"".join(struct.pack("<h", sample) for sample in samples))
     return path
-
-
-def catalogued(path: Path) -> Photo:
-    stat = path.stat()
-    photo = read_media(FileEntry(str(path), stat.st_size, stat.st_mtime_ns))
-    assert isinstance(photo, Photo)
-    return photo
 
 
 def test_a_tiny_recap_encodes_as_h264_with_music_and_plays_back(make_photo, tmp_path):

@@ -19,7 +19,7 @@ from typing import IO
 
 import numpy as np
 
-from memories.errors import ExitStatus, MemoriesError
+from memories.errors import ClipUnusable
 from memories.model import Motion
 from memories.scan.containers import FFMPEG_DURATION, FFMPEG_ROTATION, FFMPEG_VIDEO_SIZE
 
@@ -37,21 +37,6 @@ _PIXELS = re.compile(r", (\w+)(?:\(([^)]*)\))?, \d+x\d+")
 _FPS = re.compile(r"([\d.]+)(k?) (?:fps|tbr)\b")
 _LOG_PREFIX = re.compile(r"^(?:\[[^\]]*\]\s*)+")
 _DEPTH = re.compile(r"p(\d+)(?:le|be)$")
-
-
-class ClipUnusable(MemoriesError):
-    """A video clip cannot be shown: ffmpeg cannot read or decode it; it is left out."""
-
-    exit_status = ExitStatus.SKIPPED
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path.name}: {reason}")
-        self.path = path
-        self.reason = reason
-
-    def __reduce__(self) -> tuple[type[ClipUnusable], tuple[Path, str]]:
-        """Rebuilt from both fields when a worker process sends it back."""
-        return (ClipUnusable, (self.path, self.reason))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memories.errors import ExitStatus, MemoriesError
+from memories.errors import MusicUnusable
 
 ANALYSIS_RATE = 22050
 """Samples per second music is analysed at: beats live well below 11 kHz."""
@@ -42,21 +42,6 @@ LOUDNESS_STEP = 0.5
 SILENT_DB = -90.0
 """RMS below this (dBFS) is silence, whatever the rest of the track does."""
 NO_AUDIO = "no audio stream"
-
-
-class MusicUnusable(MemoriesError):
-    """A music file (or a clip's sound track) cannot be decoded: the recap is made without it."""
-
-    exit_status = ExitStatus.SKIPPED
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"cannot decode music {path}: {reason}")
-        self.path = path
-        self.reason = reason
-
-    def __reduce__(self) -> tuple[type[MusicUnusable], tuple[Path, str]]:
-        """Rebuilt from both fields when a worker process sends it back."""
-        return (MusicUnusable, (self.path, self.reason))
 
 
 @dataclass(frozen=True, slots=True)
