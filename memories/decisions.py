@@ -1,6 +1,7 @@
 """The user's decisions, kept outside the catalog in a small text file
 (`.memories/decisions.json`): the photo folders built, and each person the user named, hid,
-merged or split, with the faces those decisions placed (by photo content hash and box).
+merged or split (with the birthday they gave), with the faces those decisions placed (by photo
+content hash and box).
 
 A damaged catalog is rebuilt from the photos (`memories doctor --repair`) and these are put
 back: faces are found again at the same boxes in the same photos, so each decision lands on
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from memories.catalog import Catalog
@@ -46,7 +48,12 @@ def read_decisions(path: Path) -> Decisions:
             tuple(Path(folder) for folder in data.get("photo_folders", [])),
             tuple(
                 DecidedPerson(
-                    Person(int(entry["id"]), entry.get("name"), bool(entry.get("hidden"))),
+                    Person(
+                        int(entry["id"]),
+                        entry.get("name"),
+                        bool(entry.get("hidden")),
+                        _birthday(entry.get("birthday")),
+                    ),
                     tuple(_face(face) for face in entry.get("faces", [])),
                 )
                 for entry in data.get("people", [])
@@ -123,7 +130,14 @@ def _overlap(a: Box, b: Box) -> float:
 
 
 def _entry(person: Person, faces: list[str]) -> dict[str, object]:
-    return {"id": person.id, "name": person.name, "hidden": person.hidden, "faces": faces}
+    birthday = person.birthday.isoformat() if person.birthday else None
+    return {"id": person.id, "name": person.name, "hidden": person.hidden, "birthday": birthday,
+            "faces": faces}  # fmt: skip
+
+
+def _birthday(text: str | None) -> date | None:
+    """A kept birthday; files written before birthdays were kept have none."""
+    return date.fromisoformat(text) if text else None
 
 
 def _text(face: tuple[str, Box]) -> str:

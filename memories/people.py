@@ -1,5 +1,5 @@
 """People in a library: finding faces during a build, grouping them, and the user's commands
-(name, merge, split, hide, regroup, contact sheets, forget).
+(name and birthday, merge, split, hide, regroup, contact sheets, forget).
 
 Every decision the user makes pins the faces it covers, so that later regrouping keeps it,
 and is also written to the decisions file (see `memories.decisions`).
@@ -8,10 +8,14 @@ Commands that change the catalog hold the library lock: they never race a nightl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
@@ -159,7 +163,20 @@ def list_people(settings: Settings) -> PeopleListing:
         return PeopleListing(people, faces, unassigned, doubts(catalog.known_faces()))
 
 
-def name_person(settings: Settings, person_id: int, name: str) -> Person:
+class Unchanged(Enum):
+    """Said of a birthday the command leaves as it is."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Unchanged.KEEP
+
+
+def name_person(
+    settings: Settings, person_id: int, name: str, *, birthday: date | Unchanged | None = KEEP
+) -> Person:
+    """Name a person and, when given, set their birthday (None: forget it; see
+    `parse_birthday`)."""
     name = " ".join(name.split())
     if not name:
         raise MemoriesError("a name cannot be empty")
@@ -168,8 +185,27 @@ def name_person(settings: Settings, person_id: int, name: str) -> Person:
     with _changing(settings) as catalog:
         _known(catalog, person_id)
         catalog.rename_person(person_id, name)
+        if birthday is not KEEP:
+            catalog.set_birthday(person_id, birthday)
         catalog.pin_faces_of(person_id)
         return _known(catalog, person_id)
+
+
+def parse_birthday(text: str, today: date) -> date | None:
+    """A birthday as the user writes it, YYYY-MM-DD, checked against `today`; an empty text
+    means none."""
+    text = text.strip()
+    if not text:
+        return None
+    try:  # fromisoformat alone also takes 20190503 and week dates
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
+            raise ValueError
+        birthday = date.fromisoformat(text)
+    except ValueError:
+        raise MemoriesError(f"a birthday is a date as YYYY-MM-DD, not {text!r}") from None
+    if birthday > today:
+        raise MemoriesError(f"a birthday cannot be in the future ({birthday:%Y-%m-%d})")
+    return birthday
 
 
 def hide_person(settings: Settings, person_id: int, hidden: bool = True) -> Person:
@@ -182,18 +218,22 @@ def hide_person(settings: Settings, person_id: int, hidden: bool = True) -> Pers
 
 
 def merge_people(settings: Settings, into: int, others: Sequence[int]) -> Person:
-    """The others' faces become `into`'s. A name is kept (`into`'s first); if any of them is
-    hidden, the merged person is hidden."""
+    """The others' faces become `into`'s. A name and a birthday are kept (`into`'s first); if
+    any of them is hidden, the merged person is hidden."""
     if into in others:
         raise MemoriesError(f"cannot merge person {into} into itself")
     with _changing(settings) as catalog:
         target = _known(catalog, into)
         merged = [_known(catalog, other) for other in others]
         name = target.name or next((person.name for person in merged if person.name), None)
+        birthday = target.birthday or next(
+            (person.birthday for person in merged if person.birthday), None
+        )
         for person in merged:
             catalog.move_faces(person.id, into)
             _remove_sheet(settings, person.id)
         catalog.rename_person(into, name)
+        catalog.set_birthday(into, birthday)
         catalog.hide_person(into, target.hidden or any(person.hidden for person in merged))
         catalog.pin_faces_of(into)
         catalog.drop_empty_people()

@@ -116,7 +116,7 @@ def test_a_catalog_from_schema_1_is_migrated_keeping_its_photos(tmp_path):
     old.commit()
     old.close()
     with Catalog.open(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 7
+        assert catalog.schema_version == SCHEMA_VERSION == 8
         assert [photo.path for photo in catalog.photos()] == [Path("/p/a.jpg")]
         assert [photo.content_hash for photo in catalog.unmeasured(catalog.photos())] == ["abc"]
         assert [p.content_hash for p in catalog.unscanned_for_faces(catalog.photos())] == ["abc"]
@@ -150,7 +150,7 @@ def test_a_catalog_from_schema_5_keeps_photos_people_and_analysis_and_reads_file
     old.commit()
     old.close()  # fmt: skip
     with Catalog.open(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 7
+        assert catalog.schema_version == SCHEMA_VERSION == 8
         (kept,) = catalog.photos()
         assert kept.taken_at == datetime(2024, 6, 14, 15, 30, 12)
         report = scan_folders([photo_path.parent], catalog, exclude=None, workers=1)
@@ -163,6 +163,35 @@ def test_a_catalog_from_schema_5_keeps_photos_people_and_analysis_and_reads_file
         second = scan_folders([photo_path.parent], catalog, exclude=None, workers=1)
         assert second.unchanged == 1
         assert catalog.file_states([photo_path.parent])[str(photo_path)].reader == 2
+
+
+def test_a_catalog_from_schema_7_keeps_its_people_who_then_have_no_birthday(tmp_path):
+    from datetime import date
+
+    from memories.catalog.schema import MIGRATIONS
+
+    path = tmp_path / "catalog.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(";".join(MIGRATIONS[:7]) + "; PRAGMA user_version = 7;")
+    old.executemany("INSERT INTO people (name, hidden) VALUES (?, ?)",
+                    [("Ana", 0), ("Ben", 0), ("Cleo", 1), (None, 0)])  # fmt: skip
+    old.commit()
+    old.close()
+    with Catalog.open(path) as catalog:
+        assert catalog.schema_version == SCHEMA_VERSION == 8
+        assert [(p.name, p.hidden, p.birthday) for p in catalog.people()] == [
+            ("Ana", False, None), ("Ben", False, None), ("Cleo", True, None), (None, False, None)
+        ]  # fmt: skip
+        assert catalog.birthdays() == {}
+        with catalog.transaction():
+            for person_id in (1, 3, 4):  # named, hidden, unnamed
+                catalog.set_birthday(person_id, date(2019, 5, 3))
+        assert catalog.person(1).birthday == date(2019, 5, 3)
+        assert catalog.person(2).birthday is None
+        assert catalog.birthdays() == {"1": date(2019, 5, 3)}, "only named people in view"
+        with catalog.transaction():
+            catalog.set_birthday(1, None)
+        assert catalog.birthdays() == {}
 
 
 def test_reading_a_known_photo_again_keeps_what_analysis_learnt(tmp_path):

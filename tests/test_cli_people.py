@@ -244,6 +244,59 @@ def test_faces_false_in_the_config_file_computes_no_face_data(album, tmp_path, m
     assert catalog.execute("SELECT count(*) FROM face_scans").fetchone() == (0,)
 
 
+def test_a_birthday_is_given_with_the_name_listed_kept_and_told_to_the_planner(library):
+    from datetime import date
+
+    from memories.catalog import Catalog
+
+    grace = person_with(people_of(library), 5)
+    result = run("people", "name", grace["id"], "Grace", "--birthday", "2019-05-03", "-l", library)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"Person {grace['id']} (Grace, born 2019-05-03) named."
+    assert person_with(people_of(library), 5)["birthday"] == "2019-05-03"
+    assert person_with(people_of(library), 4)["birthday"] is None
+    table = run("people", "-l", library).stdout
+    assert "birthday" in table and "2019-05-03" in table
+    (decided,) = json.loads((library / ".memories" / "decisions.json").read_text())["people"]
+    assert (decided["name"], decided["birthday"]) == ("Grace", "2019-05-03")
+    catalog_path = library / ".memories" / "catalog.sqlite"
+    with Catalog.open(catalog_path) as catalog:
+        assert catalog.birthdays() == {str(grace["id"]): date(2019, 5, 3)}
+    assert run("people", "name", grace["id"], "Grace Hopper", "-l", library).exit_code == 0
+    assert person_with(people_of(library), 5)["birthday"] == "2019-05-03", "kept by a rename"
+    assert run("people", "hide", grace["id"], "-l", library).exit_code == 0
+    with Catalog.open(catalog_path) as catalog:
+        assert catalog.birthdays() == {}, "a hidden person's birthday makes no memory"
+    cleared = run("people", "name", grace["id"], "Grace", "--birthday", "", "-l", library)
+    assert cleared.exit_code == 0, cleared.output
+    assert cleared.stdout.strip() == f"Person {grace['id']} (Grace) named."
+    assert person_with(people_of(library), 5)["birthday"] is None
+
+
+def test_a_birthday_that_is_not_a_past_date_is_a_one_line_usage_error(library):
+    from datetime import date, timedelta
+
+    grace = person_with(people_of(library), 5)
+    tomorrow = f"{date.today() + timedelta(days=1):%Y-%m-%d}"
+    for given, said in [("2019-5-3", "YYYY-MM-DD"), ("20190503", "YYYY-MM-DD"),
+                        ("2019-02-30", "YYYY-MM-DD"), ("May 3rd", "YYYY-MM-DD"),
+                        (tomorrow, "cannot be in the future")]:  # fmt: skip
+        result = run("people", "name", grace["id"], "Grace", "--birthday", given, "-l", library)
+        assert result.exit_code == 2, given
+        assert len(result.output.strip().splitlines()) == 1 and said in result.output, given
+    assert person_with(people_of(library), 5)["name"] is None, "nothing was changed"
+
+
+def test_a_merge_keeps_a_birthday_as_it_keeps_a_name(library):
+    grace, eileen = person_with(people_of(library), 5), person_with(people_of(library), 4)
+    run("people", "name", eileen["id"], "Eileen", "--birthday", "2001-01-31", "-l", library)
+    assert run("people", "merge", grace["id"], eileen["id"], "-l", library).exit_code == 0
+    (merged,) = people_of(library)
+    assert (merged["id"], merged["name"], merged["birthday"]) == (
+        grace["id"], "Eileen", "2001-01-31"
+    )  # fmt: skip
+
+
 def test_unknown_person_is_a_one_line_usage_error(library):
     result = run("people", "name", "999", "Nobody", "-l", library)
     assert result.exit_code == 2

@@ -60,12 +60,13 @@ def decided(library):
 
 @pytest.fixture
 def decided_library(album, config, tmp_path):
-    """A built library where the user named one person, hid another and split a face off
-    the first; returns it with its people as listed."""
+    """A built library where the user named one person (with her birthday), hid another and
+    split a face off the first; returns it with its people as listed."""
     library = tmp_path / "Memories"
     assert run("build", album, "-l", library, *TODAY).exit_code == 0
     grace, eileen = sorted(people(library), key=lambda person: -len(person["faces"]))
-    assert run("people", "name", grace["id"], "Grace", "-l", library).exit_code == 0
+    named = run("people", "name", grace["id"], "Grace", "--birthday", "1906-12-09", "-l", library)
+    assert named.exit_code == 0
     assert run("people", "hide", eileen["id"], "-l", library).exit_code == 0
     split = run("people", "split", grace["id"], "--face", grace["faces"][-1]["id"], "-l", library)
     assert split.exit_code == 0
@@ -79,9 +80,10 @@ def test_a_damaged_catalog_is_rebuilt_from_the_photos_keeping_every_decision(
 ):
     library, before = decided_library
     decisions = decided(library)
-    assert [(p["name"], p["hidden"]) for p in decisions["people"]] == [
-        (p["name"], p["hidden"]) for p in before
+    assert [(p["name"], p["hidden"], p["birthday"]) for p in decisions["people"]] == [
+        (p["name"], p["hidden"], p["birthday"]) for p in before
     ]
+    assert "1906-12-09" in [p["birthday"] for p in before]
     assert decisions["photo_folders"] == [str(album.resolve())]
 
     reference = tmp_path / "reference"
@@ -152,6 +154,24 @@ def test_the_decisions_file_follows_each_change_and_forget_empties_it(album, con
     assert len(person["faces"]) == len(people(library)[0]["faces"])
     assert run("forget", "-l", library).exit_code == 0
     assert decided(library)["people"] == []
+
+
+def test_a_decisions_file_from_before_birthdays_still_reads(tmp_path):
+    from memories.decisions import read_decisions
+    from memories.errors import MemoriesError
+
+    path = tmp_path / "decisions.json"
+    path.write_text(json.dumps({"photo_folders": ["/p"], "people": [
+        {"id": 3, "name": "Ana", "hidden": False, "faces": ["abc 1 3 3 1"]},
+        {"id": 4, "name": "Ben", "hidden": False, "birthday": "2019-05-03", "faces": []},
+    ]}))  # fmt: skip
+    ana, ben = read_decisions(path).people
+    assert (ana.person.name, ana.person.birthday) == ("Ana", None)
+    assert ana.faces == (("abc", (1, 3, 3, 1)),)
+    assert str(ben.person.birthday) == "2019-05-03"
+    path.write_text(json.dumps({"people": [{"id": 4, "birthday": "May 3rd"}]}))
+    with pytest.raises(MemoriesError, match="cannot read"):
+        read_decisions(path)
 
 
 def test_a_damaged_decisions_file_is_written_afresh_from_the_catalog(album, decided_library):

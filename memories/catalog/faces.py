@@ -153,16 +153,28 @@ class FaceTables:
 
     def person(self, person_id: int) -> Person | None:
         row = self._db.execute(
-            "SELECT id, name, hidden FROM people WHERE id = ?", (person_id,)
+            "SELECT id, name, hidden, birthday FROM people WHERE id = ?", (person_id,)
         ).fetchone()
-        return Person(row[0], row[1], bool(row[2])) if row else None
+        return _person(*row) if row else None
 
     def people(self) -> list[Person]:
-        rows = self._db.execute("SELECT id, name, hidden FROM people ORDER BY id")
-        return [Person(person_id, name, bool(hidden)) for person_id, name, hidden in rows]
+        rows = self._db.execute("SELECT id, name, hidden, birthday FROM people ORDER BY id")
+        return [_person(*row) for row in rows]
+
+    def birthdays(self) -> dict[str, date]:
+        """The birthday of each named, non-hidden person who has one, by the planner's
+        person id (`TimelinePhoto.people`)."""
+        rows = self._db.execute(
+            "SELECT id, birthday FROM people WHERE name IS NOT NULL AND hidden = 0 "
+            "AND birthday IS NOT NULL ORDER BY id"
+        )
+        return {str(person_id): date.fromisoformat(birthday) for person_id, birthday in rows}
 
     def rename_person(self, person_id: int, name: str | None) -> None:
         self._db.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+
+    def set_birthday(self, person_id: int, birthday: date | None) -> None:
+        self._db.execute("UPDATE people SET birthday = ? WHERE id = ?", (_iso(birthday), person_id))
 
     def hide_person(self, person_id: int, hidden: bool) -> None:
         self._db.execute("UPDATE people SET hidden = ? WHERE id = ?", (int(hidden), person_id))
@@ -182,8 +194,8 @@ class FaceTables:
     def restore_person(self, person: Person) -> None:
         """Put back a person (with their id) from the decisions file."""
         self._db.execute(
-            "INSERT OR REPLACE INTO people (id, name, hidden) VALUES (?, ?, ?)",
-            (person.id, person.name, int(person.hidden)),
+            "INSERT OR REPLACE INTO people (id, name, hidden, birthday) VALUES (?, ?, ?, ?)",
+            (person.id, person.name, int(person.hidden), _iso(person.birthday)),
         )
 
     def start_restoring(self, person_ids_up_to: int) -> None:
@@ -211,20 +223,20 @@ class FaceTables:
     def people_summary(self) -> list[PersonSummary]:
         """Every person with their face and photo counts and the span of their photos."""
         rows = self._db.execute(
-            "SELECT people.id, people.name, people.hidden, count(faces.id), "
+            "SELECT people.id, people.name, people.hidden, people.birthday, count(faces.id), "
             "count(DISTINCT faces.content_hash), min(photos.taken_at), max(photos.taken_at) "
             "FROM people JOIN faces ON faces.person_id = people.id "
             "JOIN photos USING (content_hash) GROUP BY people.id ORDER BY people.id"
         )
         return [
             PersonSummary(
-                Person(person_id, name, bool(hidden)),
+                _person(person_id, name, hidden, birthday),
                 faces,
                 photos,
                 _moment(first),
                 _moment(last),
             )
-            for person_id, name, hidden, faces, photos, first, last in rows
+            for person_id, name, hidden, birthday, faces, photos, first, last in rows
         ]
 
     def faces_on_photos(self, person_id: int | None = None) -> list[FaceOnPhoto]:
@@ -264,6 +276,14 @@ class FaceTables:
         deleted = self._db.execute("DELETE FROM faces WHERE person_id = ?", (person_id,)).rowcount
         self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
         return deleted
+
+
+def _person(person_id: int, name: str | None, hidden: int, birthday: str | None) -> Person:
+    return Person(person_id, name, bool(hidden), date.fromisoformat(birthday) if birthday else None)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -114,6 +114,10 @@ MIGRATIONS: tuple[str, ...] = (
     # before are NULL and count as before)
     """
     ALTER TABLE faces ADD COLUMN sharpness REAL;
+    """,
+    # 7 -> 8: a person's birthday, as the user gave it (an ISO date; NULL: not given)
+    """
+    ALTER TABLE people ADD COLUMN birthday TEXT;
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -40,6 +41,7 @@ people_app = typer.Typer(
         "  memories people\n\n"
         "  memories people sheet 3     (look at person 3's faces)\n\n"
         '  memories people name 3 "Grace"\n\n'
+        '  memories people name 3 "Ana" --birthday 2019-05-03\n\n'
         "  memories people merge 3 7\n\n"
         "  memories people --json"
     ),
@@ -62,7 +64,8 @@ def people(
         ),
     ] = False,
 ) -> None:
-    """List the people found in the photos: id, name, faces, photos, first and last seen."""
+    """List the people found in the photos: id, name, birthday, faces, photos, first and last
+    seen."""
     if context.invoked_subcommand:
         return
     settings = settings_from(library=library)
@@ -90,12 +93,14 @@ def people(
     if not listing.people:
         console.print("No people yet: build a library with photos of faces first.")
         return
-    table = Table("id", "name", "faces", "photos", "first seen", "last seen", box=None)
+    table = Table("id", "name", "birthday", "faces", "photos", "first seen", "last seen",
+                  box=None)  # fmt: skip
     for summary in listing.people:
         person = summary.person
         name = escape(person.name or "-") + (" (hidden)" if person.hidden else "")
         table.add_row(
-            str(person.id), name, str(summary.faces), str(summary.photos),
+            str(person.id), name, f"{person.birthday:%Y-%m-%d}" if person.birthday else "-",
+            str(summary.faces), str(summary.photos),
             f"{summary.first_seen:%Y-%m-%d}" if summary.first_seen else "-",
             f"{summary.last_seen:%Y-%m-%d}" if summary.last_seen else "-",
         )  # fmt: skip
@@ -115,15 +120,32 @@ def people(
         )
 
 
-@people_app.command(epilog='Examples:\n\n  memories people name 3 "Grace Hopper"')
+@people_app.command(
+    epilog=(
+        "Examples:\n\n"
+        '  memories people name 3 "Grace Hopper"\n\n'
+        '  memories people name 3 "Ana" --birthday 2019-05-03\n\n'
+        '  memories people name 3 "Ana" --birthday ""   (forget the birthday)'
+    )
+)
 @reports_errors
 def name(
     person_id: PersonArgument,
     new_name: Annotated[str, typer.Argument(help="The name to show.", metavar="NAME")],
+    birthday: Annotated[
+        str | None,
+        typer.Option(
+            "--birthday",
+            help='Their birthday, as YYYY-MM-DD ("" forgets it) [default: left as it is].',
+            metavar="DATE",
+        ),
+    ] = None,
     library: LibraryOption = None,
 ) -> None:
-    """Name a person: named people get memories of their own."""
-    _said(core.name_person(settings_from(library=library), person_id, new_name), "named")
+    """Name a person (and give their birthday): named people get memories of their own."""
+    born = core.KEEP if birthday is None else core.parse_birthday(birthday, date.today())
+    person = core.name_person(settings_from(library=library), person_id, new_name, birthday=born)
+    _said(person, "named")
 
 
 @people_app.command(
@@ -221,5 +243,8 @@ FORGET_EPILOG = "Examples:\n\n  memories forget\n\n  memories forget --person 5"
 
 
 def _said(person: Person, what: str) -> None:
-    name = f" ({person.name})" if person.name else ""
-    stdout().print(f"Person {person.id}{name} {what}.", markup=False)
+    known = [person.name] if person.name else []
+    if person.birthday:
+        known.append(f"born {person.birthday:%Y-%m-%d}")
+    about = f" ({', '.join(known)})" if known else ""
+    stdout().print(f"Person {person.id}{about} {what}.", markup=False)
