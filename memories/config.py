@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from memories.errors import ConfigError
+from memories.model import MemoryKind
 
 GEOCODERS = ("offline", "nominatim")
 ASPECTS = ("16:9", "9:16", "1:1")
@@ -63,6 +64,9 @@ class Settings:
     music: Path | None = None
     """A music file, or a folder to pick one from for each recap video."""
     encoder: str = "auto"
+    kinds: frozenset[MemoryKind] | None = None
+    """The kinds of memory to make (`kinds = ["event", "trip", "birthday"]`); None for all.
+    A kind left out is never planned, and its folders are removed."""
     """Recap videos' H.264 encoder: auto (a GPU's when one works here, else libx264), nvenc,
     qsv, vaapi, amf or libx264."""
     restyle_model: str = DEFAULT_RESTYLE_MODEL
@@ -211,6 +215,15 @@ def _path_map(value: Any) -> tuple[str, ...]:
     return entries
 
 
+def _kinds(value: Any) -> frozenset[MemoryKind]:
+    names = (value,) if isinstance(value, str) else tuple(value)
+    known = {kind.value for kind in MemoryKind}
+    if unknown := [name for name in names if name not in known]:
+        raise ValueError(f"unknown kinds {', '.join(map(repr, unknown))} "
+                         f"(there are: {', '.join(sorted(known))})")  # fmt: skip
+    return frozenset(MemoryKind(name) for name in names)
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {value!r}")
@@ -235,6 +248,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "look": _name,
     "music": _existing_path,
     "encoder": _encoder,
+    "kinds": _kinds,
     "templates": _library,
     "restyle_model": _name,
     "cluster": _cluster,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from memories.model import Event, Memory, Photo, Skipped
+from memories.model import Event, Insight, Memory, Photo, Skipped
 
 if TYPE_CHECKING:
     from memories.catalog import FaceOnPhoto, PersonSummary
@@ -79,8 +79,15 @@ def memory_record(memory: Memory, outputs: dict[str, str] | None = None) -> dict
         "photos": [photo.path_text for photo in memory.photos],
         "cover": memory.cover.path_text,
         "chapters": list(memory.chapters),
+        "insights": [_insight_record(insight) for insight in memory.insights],
         "outputs": outputs or {},
     }
+
+
+def _insight_record(insight: Insight) -> dict[str, Any]:
+    """A year's number, with the content hashes of exactly the photos it counts."""
+    return {"kind": insight.kind, "headline": insight.headline, "detail": insight.detail,
+            "value": insight.value, "photos": list(insight.photos)}  # fmt: skip
 
 
 def event_record(event: Event) -> dict[str, Any]:
@@ -105,6 +112,7 @@ def person_record(
         "id": person.id,
         "name": person.name,
         "hidden": person.hidden,
+        "birthday": person.birthday.isoformat() if person.birthday else None,
         "faces": [
             {"photo": str(face.path), "box": list(face.box), "id": face.id} for face in faces
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
@@ -226,6 +226,8 @@ class Person:
     name: str | None
     hidden: bool
     """Never shown in any memory or output."""
+    birthday: date | None = None
+    """As the user gave it (`memories people name --birthday`); never guessed from photos."""
 
 
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -312,6 +314,31 @@ class MemoryKind(StrEnum):
     PERSON = "person"
     YEAR = "year"
     PLACE = "place"
+    SEASON = "season"
+    MONTH = "month"
+    TOGETHER = "together"
+    """Two named people in the same photos, across the years."""
+    PERSON_YEAR = "person_year"
+    BIRTHDAY = "birthday"
+    THEN_AND_NOW = "then_and_now"
+    """The same person photographed years apart."""
+
+
+@dataclass(frozen=True, slots=True)
+class Insight:
+    """One card of a year in review: a number, and exactly the photos it was counted from."""
+
+    kind: str
+    """One of plan.insights.KINDS: days, streak, new_places, furthest, people, together,
+    busiest_day, first_and_last."""
+    headline: str
+    """The card's big words: "143 days with photos"."""
+    detail: str
+    """A smaller line: "3-14 August", "Kyoto, Osaka, Nara and 4 more"."""
+    value: int
+    """The number on the card."""
+    photos: tuple[str, ...]
+    """Content hashes of the photos behind `value`, in time order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,3 +360,5 @@ class Memory:
     cover: TimelinePhoto
     chapters: tuple[str, ...] = ()
     """For a trip: the ids of its events, in order."""
+    insights: tuple[Insight, ...] = ()
+    """For a year in review: its numbers, each with the photos it was counted from."""

@@ -406,10 +406,12 @@ def _plan(
     trip_rules = TripRules(away_km=settings.trip_distance_km)
     events = segment_events(timeline.photos, home=home_point, trip_rules=trip_rules)
     trips = find_trips(events, home_point, trip_rules)
-    rules = PlanRules(max_photos=settings.max_photos, kinds=kinds or frozenset(MemoryKind))
+    chosen = kinds or settings.kinds or frozenset(MemoryKind)
+    rules = PlanRules(max_photos=settings.max_photos, kinds=chosen)
     memories = plan_memories(
         timeline.photos, events, trips, today=today,
-        home_city=home.city if home else None, people_names=names, rules=rules,
+        home_city=home.city if home else None, people_names=names,
+        birthdays=catalog.birthdays(), home=home_point, rules=rules,
     )  # fmt: skip
     return Plan(timeline=timeline, events=events, trips=trips, memories=memories, home=home)
 

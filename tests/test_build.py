@@ -277,3 +277,20 @@ def test_an_unknown_encoder_is_a_one_line_error(album, config, tmp_path):
     result = run("build", album, "-l", tmp_path / "L", "--encoder", "cuda")
     assert result.exit_code == 2
     assert "encoder" in result.output and "nvenc" in result.output
+
+
+def test_kinds_turned_off_in_the_config_are_never_made_and_their_folders_go(
+    album, quick_renders, tmp_path
+):
+    library = tmp_path / "L"
+    quick_renders("faces = false\nworkers = 1\n")
+    assert run("build", album, "-l", library, *TODAY, "--no-video").exit_code == 0
+    kinds = {json.loads(path.read_text())["kind"] for path in library.glob("*/memory.json")}
+    assert "event" in kinds and len(kinds) > 1
+    quick_renders('faces = false\nworkers = 1\nkinds = ["event"]\n')
+    assert run("build", album, "-l", library, *TODAY, "--no-video").exit_code == 0
+    kinds = {json.loads(path.read_text())["kind"] for path in library.glob("*/memory.json")}
+    assert kinds == {"event"}
+    quick_renders('kinds = ["events"]\n')
+    wrong = run("build", album, "-l", library, *TODAY)
+    assert wrong.exit_code == 2 and "unknown kinds 'events'" in wrong.output

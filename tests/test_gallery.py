@@ -221,6 +221,17 @@ def test_a_trip_page_shows_its_route_map_with_the_stops_in_words(tmp_path: Path)
     assert "Lisbon → Sintra → Porto" in (tmp_path / record["id"] / "index.html").read_text()
 
 
+def test_a_years_page_shows_its_numbers(tmp_path: Path) -> None:
+    insights = [{"kind": "days", "headline": "143 days with photos", "detail": "<b>2,210</b>",
+                 "value": 143, "photos": ["a", "b"]}]  # fmt: skip
+    record = memory(tmp_path, "2024-in-review", "year", "2024-12-30T20:00:00", ("collage",),
+                    insights=insights)  # fmt: skip
+    write_gallery(tmp_path, [record])
+    text = (tmp_path / record["id"] / "index.html").read_text()
+    assert "In numbers" in text and "<strong>143 days with photos</strong>" in text
+    assert "&lt;b&gt;2,210&lt;/b&gt;" in text, "words come out inert"
+
+
 def test_an_id_reaching_outside_the_gallery_is_refused(tmp_path: Path) -> None:
     for bad_id in ("../../etc", "..", "", "a/b"):
         record = memory(tmp_path, "x", "trip", "2024-01-01T00:00:00", (), id=bad_id)

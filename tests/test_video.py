@@ -7,6 +7,7 @@ change, then read the diff.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -24,9 +25,10 @@ from conftest import catalogued
 from memories.model import Memory, MemoryKind, PhotoKind, TimelinePhoto
 from memories.render.clips import ClipFrames, ClipSource, probe_clip
 from memories.render.collage import subject_of
-from memories.render.framing import Subject, cuts_a_face
+from memories.render.framing import Rect, Subject, cuts_a_face
 from memories.render.storyboard import (
     Look,
+    Shot,
     ShotKind,
     ShotSubject,
     plan_storyboard,
@@ -234,10 +236,22 @@ def test_card_words_stay_where_a_phone_does_not_cover_them(size):
     area = text_area(*size)
     draw = ImageDraw.Draw(Image.new("RGB", size))
     for kind in (ShotKind.TITLE, ShotKind.END):
-        for text, points, (middle, top) in card_words(memory, kind, draw, *size):
+        shot = Shot(kind, 0.0, 1.0, 0, False, Rect(0, 0, 1, 1), Rect(0, 0, 1, 1))
+        for text, points, (middle, top) in card_words(memory, shot, draw, *size):
             left, upper, right, lower = draw.textbbox((middle, top), text, font=font(points),
                                                       anchor="ma")  # fmt: skip
             assert area.left <= left and right <= area.right, text
             assert area.top <= upper and lower <= area.bottom, text
     if size == (1080, 1920):
         assert area.bottom <= 1920 * 0.75 and area.right <= 1080 * 0.85
+
+
+def test_a_years_numbers_come_as_cards_spread_between_its_photos():
+    board = plan_storyboard(stills(9), LOOKS["gentle"], size=(1920, 1080), cards=3)
+    kinds = [shot.kind for shot in board.shots]
+    cards = [shot for shot in board.shots if shot.kind is ShotKind.CARD]
+    assert [card.card for card in cards] == [0, 1, 2]
+    positions = [index for index, kind in enumerate(kinds) if kind is ShotKind.CARD]
+    assert positions[0] > 2 and positions[-1] < len(kinds) - 2, "between photos, not at the ends"
+    assert min(b - a for a, b in itertools.pairwise(positions)) >= 3, "spread out"
+    assert board.duration <= 60.5

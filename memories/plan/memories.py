@@ -1,11 +1,12 @@
-"""Decide which memories to make (events, trips, on this day, people, years, places) and
-choose their photos. Pure: the same timeline and `today` always give the same memories."""
+"""Decide which memories to make (events, trips, on this day, people, years, places; the
+calendar's in plan/calendar.py, people's together in plan/together.py) and choose their
+photos. Pure: the same timeline and `today` always give the same memories."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from memories.analyze.places import name_for
@@ -33,6 +34,27 @@ class PlanRules:
     min_place_years: int = 3
     min_person_photos: int = 6
     min_person_days: int = 3
+    min_season_photos: int = 10
+    min_season_days: int = 4
+    min_month_photos: int = 10
+    min_month_days: int = 3
+    min_together_photos: int = 6
+    min_together_years: int = 2
+    min_person_year_photos: int = 6
+    min_person_year_days: int = 3
+    min_birthday_photos: int = 4
+    birthday_days_around: int = 3
+    """A photo this many days from a birthday is one of its photos."""
+    birthday_shown_from: int = 7
+    """A birthday's memory is made this many days before the date..."""
+    birthday_shown_until: int = 30
+    """... and kept until this many days after it."""
+    then_and_now_years: int = 2
+    then_and_now_each: int = 3
+    """The most photos from each end of the years, best first."""
+    most_in_one_event: float = 0.8
+    """A season or month with this share of its photos in one event or trip would only
+    repeat that memory: it is not made."""
 
 
 def plan_memories(
@@ -43,20 +65,37 @@ def plan_memories(
     today: date,
     home_city: str | None = None,
     people_names: Mapping[str, str] | None = None,
+    birthdays: Mapping[str, date] | None = None,
+    home: tuple[float, float] | None = None,
     rules: PlanRules = PlanRules(),
 ) -> list[Memory]:
-    """All memories worth making, newest first."""
+    """All memories worth making, newest first. `birthdays` are those the user recorded, by
+    person id; `home` (latitude, longitude) turns the seasons south of the equator and
+    measures a year's furthest place."""
+    from memories.plan import calendar, together
+
+    southern = home is not None and home[0] < 0
     people_names = people_names or {}
     groups = duplicate_groups(timeline)
-    planner = _Planner(groups, people_names, rules)
+    planner = Planner(groups, people_names, rules)
     in_trips = {event.id for trip in trips for event in trip}
+    told = {photo.content_hash: event.id for event in events for photo in event.photos}
+    told |= {photo.content_hash: trip[0].id for trip in trips for e in trip for photo in e.photos}
     makers: dict[MemoryKind, Callable[[], Iterable[Memory | None]]] = {
         MemoryKind.EVENT: lambda: (planner.event(e) for e in events if e.id not in in_trips),
         MemoryKind.TRIP: lambda: (planner.trip(trip) for trip in trips),
         MemoryKind.ON_THIS_DAY: lambda: planner.on_this_day(timeline, today),
         MemoryKind.PERSON: lambda: planner.people(timeline),
-        MemoryKind.YEAR: lambda: planner.years(timeline, today),
+        MemoryKind.YEAR: lambda: planner.years(timeline, today, home),
         MemoryKind.PLACE: lambda: planner.places(timeline, home_city),
+        MemoryKind.SEASON: lambda: calendar.seasons(planner, timeline, today, told,
+                                                    southern=southern),
+        MemoryKind.MONTH: lambda: calendar.months(planner, timeline, today, told),
+        MemoryKind.TOGETHER: lambda: together.pairs(planner, timeline),
+        MemoryKind.PERSON_YEAR: lambda: together.person_years(planner, timeline, today),
+        MemoryKind.BIRTHDAY: lambda: together.birthdays(planner, timeline, today, birthdays or {}),
+        MemoryKind.THEN_AND_NOW: lambda: [*together.then_and_now(planner, timeline),
+                                          *together.places_then_and_now(planner, timeline)],
     }
     memories = [
         memory
@@ -68,7 +107,11 @@ def plan_memories(
     return sorted(memories, key=lambda memory: (memory.end, memory.id), reverse=True)
 
 
-class _Planner:
+class Planner:
+    """Makes each kind of memory from its candidate photos, by the same rules: bursts
+    collapsed, blurred shots left out when there are enough others, a minimum size, and a
+    spread over time."""
+
     def __init__(
         self, groups: Mapping[str, int], people_names: Mapping[str, str], rules: PlanRules
     ) -> None:
@@ -87,7 +130,7 @@ class _Planner:
         else:
             what = f"{start:%A} {part_of_day(start, end)}"
         title = f"{what} in {event.place}" if event.place else what
-        return self._memory(
+        return self.make(
             event.id,
             MemoryKind.EVENT,
             title[0].upper() + title[1:],
@@ -101,7 +144,7 @@ class _Planner:
         place = name_for(photo.place for photo in photos if photo.place)
         title = f"Trip to {place}" if place else "A trip"
         memory_id = f"{photos[0].local_time:%Y-%m-%d}-trip-{slug(place or 'away')}"
-        return self._memory(
+        return self.make(
             memory_id,
             MemoryKind.TRIP,
             title,
@@ -122,7 +165,7 @@ class _Planner:
             ):
                 by_year[year].append(photo)
         return [
-            self._memory(
+            self.make(
                 f"{_same_day(today, year):%Y-%m-%d}-on-this-day",
                 MemoryKind.ON_THIS_DAY,
                 f"On this day, {years_ago(today.year - year)}",
@@ -132,7 +175,13 @@ class _Planner:
             for year, photos in sorted(by_year.items())
         ]
 
-    def years(self, timeline: Sequence[TimelinePhoto], today: date) -> list[Memory | None]:
+    def years(
+        self, timeline: Sequence[TimelinePhoto], today: date, home: tuple[float, float] | None
+    ) -> list[Memory | None]:
+        """Each finished year with photos in enough months: the best of each month, and the
+        year's numbers (plan/insights.py)."""
+        from memories.plan.insights import year_insights
+
         by_year: dict[int, list[TimelinePhoto]] = defaultdict(list)
         for photo in timeline:
             by_year[photo.local_time.year].append(photo)
@@ -140,17 +189,16 @@ class _Planner:
         for year, photos in sorted(by_year.items()):
             finished = year < today.year or (year == today.year and today.month == 12)
             months = {photo.local_time.month for photo in photos}
-            if finished and len(months) >= self.rules.min_year_months:
-                memories.append(
-                    self._memory(
-                        f"{year}-in-review",
-                        MemoryKind.YEAR,
-                        f"{year} in review",
-                        photos,
-                        self.rules.min_year_photos,
-                        bucket=lambda p: p.local_time.month,
-                    )
-                )
+            if not (finished and len(months) >= self.rules.min_year_months):
+                continue
+            memory = self.make(f"{year}-in-review", MemoryKind.YEAR, f"{year} in review",
+                               photos, self.rules.min_year_photos,
+                               bucket=lambda p: p.local_time.month)  # fmt: skip
+            if memory is not None:
+                insights = year_insights(year, timeline, home=home,
+                                         people_names=self.people_names)  # fmt: skip
+                memory = replace(memory, insights=insights)
+            memories.append(memory)
         return memories
 
     def places(
@@ -167,7 +215,7 @@ class _Planner:
                 continue
             label = city if names[city] == 1 else f"{city} {country_code}"
             memories.append(
-                self._memory(
+                self.make(
                     f"place-{slug(label)}",
                     MemoryKind.PLACE,
                     f"{city} over the years",
@@ -187,7 +235,7 @@ class _Planner:
                 continue
             years = {photo.local_time.year for photo in photos}
             memories.append(
-                self._memory(
+                self.make(
                     f"person-{slug(name)}",
                     MemoryKind.PERSON,
                     f"{name} over the years" if len(years) > 1 else name,
@@ -198,7 +246,7 @@ class _Planner:
             )
         return memories
 
-    def _memory(
+    def make(
         self,
         memory_id: str,
         kind: MemoryKind,
@@ -209,14 +257,13 @@ class _Planner:
         place: str | None = None,
         chapters: tuple[str, ...] = (),
         bucket: Callable[[TimelinePhoto], Hashable] | None = None,
+        most: int | None = None,
     ) -> Memory | None:
-        distinct = best_of_each_burst(candidates, self.groups)
-        if len(distinct) < minimum:
+        """A memory of the best of `candidates` (in time order), or None when fewer than
+        `minimum` are left once bursts are collapsed."""
+        photos = self.best(candidates, minimum, most=most, bucket=bucket)
+        if photos is None:
             return None
-        sharp = [photo for photo in distinct if photo.score >= POOR_SCORE]
-        if len(sharp) >= minimum:
-            distinct = sharp  # leave blurred and badly exposed shots out when we can
-        photos = choose(distinct, self.rules.max_photos, bucket=bucket)
         if place is None:
             place = name_for(photo.place for photo in candidates if photo.place)
         start, end = candidates[0].local_time, candidates[-1].local_time
@@ -233,6 +280,25 @@ class _Planner:
             cover=cover_of(photos),
             chapters=chapters,
         )
+
+    def best(
+        self,
+        candidates: Sequence[TimelinePhoto],
+        minimum: int,
+        *,
+        most: int | None = None,
+        bucket: Callable[[TimelinePhoto], Hashable] | None = None,
+    ) -> list[TimelinePhoto] | None:
+        """The photos a memory of `candidates` shows, in time order: one of each burst,
+        blurred and badly exposed shots left out when enough others remain, spread over
+        `bucket`; None when fewer than `minimum` are left."""
+        distinct = best_of_each_burst(candidates, self.groups)
+        if len(distinct) < minimum:
+            return None
+        sharp = [photo for photo in distinct if photo.score >= POOR_SCORE]
+        if len(sharp) >= minimum:
+            distinct = sharp  # leave blurred and badly exposed shots out when we can
+        return choose(distinct, most or self.rules.max_photos, bucket=bucket)
 
     def _names(self, photos: Iterable[TimelinePhoto]) -> tuple[str, ...]:
         seen = Counter(person for photo in photos for person in photo.people)

@@ -22,6 +22,12 @@ KIND_LABELS = {
     "person": "People",
     "year": "Year",
     "place": "Place",
+    "season": "Season",
+    "month": "Month",
+    "together": "Together",
+    "person_year": "A person's year",
+    "birthday": "Birthday",
+    "then_and_now": "Then and now",
 }
 """Filter buttons follow this order; a kind not listed here still gets a button, after these."""
 
@@ -95,9 +101,21 @@ def memory_page(record: Mapping[str, Any]) -> str:
             outputs.get("restyled_collage"), "AI restyle: " + record["title"], "AI-made restyle"
         )
         + _figure(outputs.get("map"), "Route: " + _route_words(record), _route_words(record)),
+        insights=_insights(record.get("insights") or []),
         photo_count=photo_count,
         photos="\n".join(photos),
     )
+
+
+def _insights(insights: Sequence[Mapping[str, Any]]) -> str:
+    """A year's numbers as cards: each headline with its detail."""
+    if not insights:
+        return ""
+    cards = "".join(
+        f"<li><strong>{_escape(card['headline'])}</strong><span>{_escape(card['detail'])}</span>"
+        "</li>" for card in insights
+    )  # fmt: skip
+    return f'<h2>In numbers</h2><ul class="insights">{cards}</ul>'
 
 
 def _route_words(record: Mapping[str, Any]) -> str:

@@ -565,6 +565,7 @@ def _inputs(memory: Memory) -> Any:
         memory.id, memory.kind.value, memory.title, memory.dates, memory.place,
         list(memory.people), memory.cover.content_hash, RENDER_VERSION,
         [[photo.content_hash, [list(box) for _, box in photo.faces]] for photo in memory.photos],
+        [[insight.headline, insight.detail] for insight in memory.insights],
     ]  # fmt: skip
 
 

@@ -101,7 +101,7 @@ class Painter:
 
     def _decode(self, shot: Shot) -> _Prepared:
         photo = self.plan.sources[shot.source]
-        if shot.kind in (ShotKind.TITLE, ShotKind.END):
+        if shot.kind in (ShotKind.TITLE, ShotKind.END, ShotKind.CARD):
             return _Prepared(card=np.asarray(self._card(shot)))
         if shot.kind is ShotKind.MAP:
             return self._map()
@@ -162,28 +162,31 @@ class Painter:
         return dimmed.resize(self.size, Image.Resampling.BICUBIC)
 
     def _card(self, shot: Shot) -> Image.Image:
-        """A title or end card: words over the cover, blurred, inside the part of the frame
-        that a phone's interface leaves uncovered."""
+        """A title, number or end card: words over the cover, blurred, inside the part of
+        the frame that a phone's interface leaves uncovered."""
         memory, photo = self.memory, self.plan.sources[shot.source]
         if photo.kind is PhotoKind.PHOTO:
             card = self._backdrop(decode_displayed(photo, "RGB", 640, srgb=True))
         else:
             card = Image.new("RGB", self.size, self.plan.look.background)
         draw = ImageDraw.Draw(card)
-        for text, size, (left, top) in card_words(memory, shot.kind, draw, *self.size):
+        for text, size, (left, top) in card_words(memory, shot, draw, *self.size):
             draw.text((left, top), text, fill=self.plan.look.ink, font=font(size), anchor="ma")
         return card
 
 
 def card_words(
-    memory: Memory, kind: ShotKind, draw: ImageDraw.ImageDraw, width: int, height: int
+    memory: Memory, shot: Shot, draw: ImageDraw.ImageDraw, width: int, height: int
 ) -> list[tuple[str, int, tuple[float, float]]]:
-    """The lines of a title or end card: text, size, and where each line's top middle goes,
-    centred in the frame's text area (storyboard.text_area)."""
+    """The lines of a title, number or end card: text, size, and where each line's top
+    middle goes, centred in the frame's text area (storyboard.text_area)."""
     area = text_area(width, height)
     unit = min(width, height)
-    if kind is ShotKind.TITLE:
+    if shot.kind is ShotKind.TITLE:
         lines = [(memory.title, 0.085), (memory.dates, 0.04), (memory.place or "", 0.04)]
+    elif shot.kind is ShotKind.CARD and shot.card is not None:
+        insight = memory.insights[shot.card]
+        lines = [(insight.headline, 0.07), (insight.detail, 0.04)]
     else:
         with_people = f"With {people_words(memory.people)}" if memory.people else ""
         lines = [(memory.title, 0.06), (with_people, 0.04), (memory.dates, 0.035)]

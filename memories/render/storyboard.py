@@ -41,6 +41,8 @@ class Look:
     end_seconds: float = 3.0
     map_seconds: float = 3.0
     """How long a trip's route map shows, after the title."""
+    card_seconds: float = 2.5
+    """How long each of a year's number cards shows, between its photos."""
     crossfade: float = 0.8
     max_photo_seconds: float = 5.5
     """The longest a photo stays; with many photos each gets less, to keep within a minute."""
@@ -80,6 +82,8 @@ class Look:
 class ShotKind(StrEnum):
     TITLE = "title"
     MAP = "map"
+    CARD = "card"
+    """One of a year in review's numbers, over the blurred cover."""
     PHOTO = "photo"
     LIVE = "live"
     """A Live Photo or motion photo playing its motion clip."""
@@ -123,6 +127,8 @@ class Shot:
     fade: float = 0.0
     sound: bool = False
     """Whether the clip's own sound plays."""
+    card: int | None = None
+    """For a number card: which of the memory's insights it shows."""
 
     @property
     def end(self) -> float:
@@ -155,19 +161,23 @@ def plan_storyboard(
     cover: int = 0,
     music: MusicAnalysis | None = None,
     route_map: bool = False,
+    cards: int = 0,
 ) -> Storyboard:
-    """Title card, a trip's route map (`route_map`), every subject in order, end card. With
-    `music`, the cuts fall on its beats (render/beats.py); without, every shot crossfades
-    into the next and photos share the time left by the cards and clips."""
+    """Title card, a trip's route map (`route_map`), every subject in order with `cards`
+    number cards spread between them, end card. With `music`, the cuts fall on its beats
+    (render/beats.py); without, every shot crossfades into the next and photos share the
+    time left by the cards and clips."""
     width, height = size
     frame_aspect = width / height
     shown = [_shown_clip(s, look) for s in subjects]
     lives = [_live_length(s, look) for s in subjects]
     photos = sum(s.clip_seconds is None and s.motion_seconds is None for s in subjects)
-    middle = len(subjects) + route_map
+    middle = len(subjects) + route_map + cards
     overlap = look.crossfade * (middle + 1)
-    left_for_photos = target_length(len(subjects)) - look.title_seconds - look.end_seconds
+    left_for_photos = target_length(len(subjects) + cards) - look.title_seconds
     left_for_photos += overlap - sum(shown) - sum(lives) - look.map_seconds * route_map
+    left_for_photos -= look.end_seconds + look.card_seconds * cards
+    card_after = _spread(cards, len(subjects))
     per_photo = min(look.max_photo_seconds,
                     max(look.shortest_photo, left_for_photos / max(1, photos)))  # fmt: skip
     card = _still(subjects[cover].subject, frame_aspect) if subjects else Rect(0, 0, 1, 1)
@@ -179,13 +189,16 @@ def plan_storyboard(
     for index, shot_subject in enumerate(subjects):
         if shot_subject.clip_seconds is not None:
             shots.append(_clip(index, shot_subject, shown[index], look, frame_aspect))
-            continue
-        fit, move_from, move_to = camera_move(shot_subject.subject, frame_aspect, look,
-                                              closing_in=index % 2 == 0)  # fmt: skip
-        kind, seconds = ShotKind.PHOTO, per_photo
-        if lives[index]:
-            kind, seconds = ShotKind.LIVE, lives[index]
-        shots.append(Shot(kind, 0.0, seconds, index, fit, move_from, move_to))
+        else:
+            fit, move_from, move_to = camera_move(shot_subject.subject, frame_aspect, look,
+                                                  closing_in=index % 2 == 0)  # fmt: skip
+            kind, seconds = ShotKind.PHOTO, per_photo
+            if lives[index]:
+                kind, seconds = ShotKind.LIVE, lives[index]
+            shots.append(Shot(kind, 0.0, seconds, index, fit, move_from, move_to))
+        for number in card_after.get(index, ()):
+            shots.append(Shot(ShotKind.CARD, 0.0, look.card_seconds, cover, False, card, card,
+                              card=number))  # fmt: skip
     shots.append(Shot(ShotKind.END, 0.0, look.end_seconds, cover, False, card, card))
     if music is not None:
         from memories.render.beats import cut_on_beats
@@ -195,6 +208,15 @@ def plan_storyboard(
         shots = one_after_another(shots, look.crossfade)
     shots = [_with_best_seconds(shot, subjects) for shot in shots]
     return Storyboard(width, height, look.fps, tuple(_rounded(s) for s in shots))
+
+
+def _spread(cards: int, subjects: int) -> dict[int, list[int]]:
+    """After which subject each card comes: evenly between them, never after the last."""
+    after: dict[int, list[int]] = {}
+    for number in range(cards):
+        index = max(0, min(subjects - 2, round((number + 1) * subjects / (cards + 1)) - 1))
+        after.setdefault(index, []).append(number)
+    return after
 
 
 def one_after_another(shots: Sequence[Shot], crossfade: float) -> list[Shot]:

@@ -132,8 +132,9 @@ def plan_video(
     if sources and sources[cover].kind is PhotoKind.VIDEO:
         cover = next((i for i, p in enumerate(sources) if p.kind is PhotoKind.PHOTO), cover)
     route = _route(memory)
+    cards = len(memory.insights)
     board = plan_storyboard(shot_subjects, look, size=size, cover=cover,
-                            route_map=route is not None)  # fmt: skip
+                            route_map=route is not None, cards=cards)  # fmt: skip
     rhythm, loops = None, False
     if music is not None:
         rhythm, loops, music_notes = _rhythm(music, board.duration * MUSIC_ROOM)
@@ -142,7 +143,8 @@ def plan_video(
             music = None
         else:
             board = plan_storyboard(shot_subjects, look, size=size, cover=cover,
-                                    music=rhythm, route_map=route is not None)  # fmt: skip
+                                    music=rhythm, route_map=route is not None,
+                                    cards=cards)  # fmt: skip
     return VideoPlan(board, tuple(sources), look, music, rhythm, loops, moving, route,
                      tuple(notes))  # fmt: skip
 
