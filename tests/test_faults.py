@@ -54,12 +54,13 @@ def build(album: Path, library: Path, *options: str) -> subprocess.Popen:
 
 
 def final_state(library: Path) -> dict:
-    """What a finished build leaves: each memory's record, its outputs' bytes for stills,
-    and the catalog's people and photos."""
+    """What a finished build leaves: each memory's record, its stills' pixels (their signed
+    Content Credentials differ by the moment of signing), and the catalog's people and
+    photos."""
     memories = {}
     for record_path in sorted(library.glob("*/memory.json")):
         record = json.loads(record_path.read_text())
-        stills = {name: (record_path.parent / name).read_bytes()
+        stills = {name: _pixels(record_path.parent / name)
                   for kind, name in record["outputs"].items() if kind != "video"}  # fmt: skip
         video = record_path.parent / "recap.mp4"
         memories[record["id"]] = (record["fingerprints"], stills, video.is_file())
@@ -67,6 +68,13 @@ def final_state(library: Path) -> dict:
         photos = catalog.execute("SELECT COUNT(*) FROM photos").fetchone()
         faces = catalog.execute("SELECT COUNT(*), COUNT(DISTINCT person_id) FROM faces").fetchone()
     return {"memories": memories, "photos": photos, "faces": faces}
+
+
+def _pixels(path: Path) -> bytes:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.convert("RGB").tobytes()
 
 
 def progress_of(library: Path) -> tuple | None:

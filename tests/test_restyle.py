@@ -4,6 +4,8 @@ batching, the identity retries and the errors a user can meet."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from conftest import snapshot
@@ -128,6 +130,12 @@ def test_restyle_writes_a_labelled_jpeg_and_leaves_the_original(make_photo, conf
         assert "seed 0" in image.info["xmp"].decode()
         assert not image.getexif(), "no GPS or camera data carried over"
     assert snapshot(photo.parent) == before
+    from memories.render.credentials import verify
+
+    verdict = verify(made, folder=tmp_path / "lib" / ".memories")
+    assert verdict.state == "signed" and "AI restyle" in verdict.summary, verdict.summary
+    manifest = json.dumps(verdict.manifest)
+    assert AI_MADE in manifest and '"seed": 0' in manifest
 
     located = tmp_path / "located.jpg"
     result = run("restyle", photo, "--style", "tiny", "-o", located, "-l", tmp_path / "lib",

@@ -47,6 +47,7 @@ from memories.cli.reports import (
     why_in_words,
 )
 from memories.cli.restyle import RESTYLE_EPILOG, restyle
+from memories.cli.verify import VERIFY_EPILOG, verify
 from memories.config import Settings
 from memories.contracts import event_record, memory_record, photo_record, skipped_record
 from memories.errors import ExitStatus, MemoriesError
@@ -106,6 +107,7 @@ app.add_typer(people_app, name="people")
 app.add_typer(cluster_app, name="cluster")
 app.command(epilog=FORGET_EPILOG)(reports_errors(forget))
 app.command(epilog=RESTYLE_EPILOG)(reports_errors(restyle))
+app.command(epilog=VERIFY_EPILOG)(reports_errors(verify))
 
 
 @app.callback()

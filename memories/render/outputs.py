@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from memories.config import DEFAULT_RESTYLE_MODEL
 from memories.errors import MemoriesError, UnreadablePhoto
+from memories.library import LibraryFolder
 from memories.model import Memory, MemoryKind, Photo, ProgressCallback, Skipped, TimelinePhoto
 from memories.render.files import leftover_partials, save_jpeg, save_json, write_atomically
 from memories.render.gallery import PAGE, page_fingerprint, write_index, write_memory_page
@@ -25,7 +26,7 @@ from memories.render.location import Point, middle_of
 if TYPE_CHECKING:
     from memories.render.encoders import Encoder
     from memories.render.layout import LayoutTemplate
-    from memories.render.restyle import Restyler, Style
+    from memories.render.restyle import Restyled, Restyler, Style
     from memories.render.storyboard import Look
 
 RENDERING = "Rendering memories"
@@ -156,6 +157,8 @@ def render_memories(
         for partial in leftover_partials(root):
             partial.unlink(missing_ok=True)
     report.removed = _remove_unplanned(root, {memory.id for memory in memories}, scope)
+    if renderer.credentials_missing:
+        report.notes.append(f"outputs carry no Content Credentials: {renderer.credentials_missing}")
     report.gallery = write_index(root, rendered_records(root, known=renderer.records))
     report.seconds = time.perf_counter() - started
     return report
@@ -258,6 +261,8 @@ class Renderer:
         self.page_with = _digest(page_fingerprint())
         self._restyler: Restyler | None = None
         self._encoder: Encoder | None = None
+        self.credentials_missing: str | None = None
+        """Why outputs carry no Content Credentials in this run (the bindings are missing)."""
 
     def plan_jobs(
         self, memories: Sequence[Memory], root: Path
@@ -394,6 +399,8 @@ class Renderer:
         if plan is not None:
             save_jpeg(draw_collage(plan, memory), folder / "collage.jpg",
                       location=self._location(*memory.photos))  # fmt: skip
+            self._made_from(folder / "collage.jpg", [p.content_hash for p in plan.photos],
+                            "collage")  # fmt: skip
             outputs["collage"] = "collage.jpg"
         if stops := trip_stops(memory):
             drawn = draw_route_map(plan_route_map(stops, MAP_SIZE),
@@ -433,6 +440,7 @@ class Renderer:
         for photo, result in zip(chosen, results, strict=True):
             name = f"restyled/{photo.path.stem}-{self.style.name}.jpg"
             save_labelled(result, folder / name, location=self._location(photo))
+            self._sign_restyle(folder / name, photo.content_hash, result)
             records.append({"photo": str(photo.path), "file": name, **result.record()})
         sample = replace(memory, photos=tuple(chosen),
                          cover=memory.cover if memory.cover in chosen else chosen[0])  # fmt: skip
@@ -442,6 +450,8 @@ class Renderer:
             name = f"collage-{self.style.name}.jpg"
             save_labelled(results[0], folder / name, draw_collage(plan, sample, made),
                           location=self._location(*chosen))  # fmt: skip
+            self._made_from(folder / name, [p.content_hash for p in chosen],
+                            "collage of AI restyles")  # fmt: skip
             outputs["restyled_collage"] = name
         return records
 
@@ -466,8 +476,26 @@ class Renderer:
                 encoder=self._video_encoder())),
             suffix=".mp4",
         )  # fmt: skip
+        self._made_from(path, [photo.content_hash for photo in plan.sources], "recap video")
         return [{"path": note.path or None, "reason": note.reason, "left_out": note.left_out}
                 for note in notes]  # fmt: skip
+
+    def _made_from(self, path: Path, hashes: Sequence[str], what: str) -> None:
+        """Content Credentials on an output made from these photos (named by their hashes),
+        signed with the library's own key (render/credentials.py)."""
+        from memories.render.credentials import sign_made_from, sign_quietly
+
+        missing = sign_quietly(sign_made_from, path, ingredient_hashes=hashes, what=what,
+                               folder=_state_dir(path))  # fmt: skip
+        self.credentials_missing = missing or self.credentials_missing
+
+    def _sign_restyle(self, path: Path, original: str, restyled: Restyled) -> None:
+        from memories.render.credentials import sign_quietly, sign_restyle
+
+        missing = sign_quietly(sign_restyle, path, original_hash=original, model=restyled.model,
+                               style=restyled.style, seed=restyled.seed,
+                               strength=restyled.strength, folder=_state_dir(path))  # fmt: skip
+        self.credentials_missing = missing or self.credentials_missing
 
     def _video_encoder(self) -> Encoder:
         """The encoder this machine makes recaps with, chosen on the first recap of the run
@@ -536,6 +564,12 @@ def _route(memory: Memory) -> list[Any]:
     from memories.render.trip_map import trip_stops
 
     return [[stop.name, stop.latitude, stop.longitude] for stop in trip_stops(memory)]
+
+
+def _state_dir(output: Path) -> Path:
+    """The library's `.memories/` for an output in a memory's folder (or its `restyled/`)."""
+    memory_folder = output.parent.parent if output.parent.name == "restyled" else output.parent
+    return LibraryFolder(memory_folder.parent).state_dir
 
 
 def _encoded_now(job: RenderJob, record: Mapping[str, Any]) -> bool:
