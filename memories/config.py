@@ -14,8 +14,8 @@ from memories.model import MemoryKind
 
 GEOCODERS = ("offline", "nominatim")
 ASPECTS = ("16:9", "9:16", "1:1")
-ENCODERS = ("auto", "nvenc", "qsv", "vaapi", "amf", "libx264")
-"""Recap videos' H.264 encoders (memories/render/encoders.py, which checks it has them all)."""
+ENCODER_CHOICES = ("auto", "nvenc", "qsv", "vaapi", "amf", "libx264")
+"""Recap videos' H.264 encoders by name (memories/render/encoders.py defines each)."""
 DEFAULT_RESTYLE_MODEL = "stabilityai/sd-turbo"
 """A fast img2img model (1-4 steps): a restyle in seconds on a consumer GPU."""
 
@@ -51,7 +51,7 @@ class Settings:
     """Make a recap video for each memory."""
     videos_per_run: int = 10
     """Recap videos made in one run at most, newest memories first; the others are made by
-    the next runs (a video takes about a minute on two cores: a whole library's first build
+    the next runs (a video takes a minute or two on two cores: a whole library's first build
     would otherwise take days)."""
     size: int = 2048
     """Long edge of collages, in pixels."""
@@ -179,8 +179,8 @@ def _aspect(value: Any) -> str:
 
 
 def _encoder(value: Any) -> str:
-    if value not in ENCODERS:
-        raise ValueError(f"must be one of {', '.join(ENCODERS)}, not {value!r}")
+    if value not in ENCODER_CHOICES:
+        raise ValueError(f"must be one of {', '.join(ENCODER_CHOICES)}, not {value!r}")
     return str(value)
 
 

@@ -71,6 +71,7 @@ def test_build_renders_every_memory_and_the_gallery(album, config, tmp_path):
     assert all(f'{folder}/index.html' in index for folder in folders)
     listed = json.loads(run("list", "-l", library, *TODAY, "--json").stdout)
     assert all(Path(memory["outputs"]["collage"]).is_file() for memory in listed)
+    assert all(memory["insights"] == [] for memory in listed), "only a year has numbers"
 
 
 def test_a_second_build_renders_nothing_and_a_lost_file_is_made_again(album, config, tmp_path):

@@ -277,3 +277,16 @@ def _options(lines):
         elif current is not None and (match := re.match(r"\s{5}(\S+)\s", line)):
             current.add(match[1])
     return options
+
+
+def test_the_config_takes_every_encoder_there_is_and_no_other(tmp_path):
+    from memories.config import load_settings
+    from memories.render.encoders import CHOICES, ENCODERS
+
+    assert set(CHOICES) == {"auto", *ENCODERS}
+    config = tmp_path / "config.toml"
+    config.write_text('encoder = "nvenc"\n')
+    assert load_settings({"MEMORIES_CONFIG": str(config)}).encoder == "nvenc"
+    config.write_text('encoder = "cuda"\n')
+    with pytest.raises(ConfigError, match="encoder"):
+        load_settings({"MEMORIES_CONFIG": str(config)})

@@ -11,7 +11,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from memories.analyze.places import distance_km
-from memories.model import Insight, PhotoKind, Place, TimelinePhoto
+from memories.model import Insight, MemoryKind, PhotoKind, Place, TimelinePhoto
 from memories.plan.insights import KINDS, year_insights
 
 LYON = Place("Lyon", "Auvergne-Rhône-Alpes", "France", "FR", 45.7640, 4.8357)
@@ -405,3 +405,22 @@ def _near_home(photo: TimelinePhoto, home: tuple[float, float] | None) -> bool:
     """Home's town and its neighbours are no new place."""
     place = photo.place
     return bool(home and place and distance_km(home, (place.latitude, place.longitude)) < 50)
+
+
+def test_a_year_in_review_plans_with_its_numbers_and_lists_them_in_json():
+    from memories.contracts import memory_record
+    from memories.plan.events import find_trips, segment_events
+    from memories.plan.memories import PlanRules, plan_memories
+
+    photos = sorted(A_YEAR, key=lambda photo: photo.instant)
+    events = segment_events(photos)
+    rules = PlanRules(kinds=frozenset({MemoryKind.YEAR}), min_year_photos=3)
+    memories = plan_memories(photos, events, find_trips(events, HOME), today=date(2025, 6, 1),
+                             people_names=NAMES, home=HOME, rules=rules)  # fmt: skip
+    [year] = [memory for memory in memories if memory.id == "2024-in-review"]
+    assert year.insights == year_insights(2024, A_YEAR, home=HOME, people_names=NAMES)
+    cards = memory_record(year)["insights"]
+    assert [card["kind"] for card in cards] == [insight.kind for insight in year.insights]
+    assert cards[1] == {"kind": "streak", "headline": "5 days in a row", "detail": "10-14 March",
+                        "value": 5, "photos": ["mar-10", "mar-11", "mar-12-a", "mar-12-b",
+                                               "mar-12-c", "mar-13", "mar-14"]}  # fmt: skip

@@ -4,6 +4,7 @@ music, clips and encoders that do not work."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 from conftest import catalogued
+from PIL import Image
 
 from memories.model import (
     Memory,
@@ -27,6 +29,7 @@ from memories.render.clips import ClipFrames, ClipSource, probe_clip
 from memories.render.collage import subject_of
 from memories.render.encoders import Encoder
 from memories.render.music import decode_audio
+from memories.render.outputs import RenderSettings, render_memories
 from memories.render.storyboard import Look, ShotKind
 from memories.render.templates import load_templates
 from memories.render.video import VideoPlan, encode_video, plan_video
@@ -241,3 +244,19 @@ def _report(path: Path) -> str:
     run = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True,
                          text=True, check=False)  # fmt: skip
     return run.stderr
+
+
+def test_a_rendered_trip_has_its_map_and_its_route_in_memory_json(make_photo, tmp_path):
+    sources = flat_photos(make_photo, 4)
+    lyon = Place("Lyon", None, "France", "FR", 45.76, 4.84)
+    annecy = Place("Annecy", None, "France", "FR", 45.90, 6.13)
+    memory = memory_of(sources, MemoryKind.TRIP, [lyon, lyon, annecy, annecy])
+    root = tmp_path / "library"
+    report = render_memories([memory], {p.content_hash: p for p in sources}, root,
+                             RenderSettings(video=False, long_edge=256))  # fmt: skip
+    assert report.new == ["recap"]
+    record = json.loads((root / "recap" / "memory.json").read_text())
+    assert record["outputs"]["map"] == "map.jpg" and record["route"] == ["Lyon", "Annecy"]
+    assert "Lyon → Annecy" in (root / "recap" / "index.html").read_text()
+    with Image.open(root / "recap" / "map.jpg") as drawn:
+        assert drawn.size == (1600, 900) and not drawn.getexif(), "no GPS in the file"

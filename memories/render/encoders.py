@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from memories.config import ENCODER_CHOICES
 from memories.errors import ConfigError
 from memories.render.files import write_atomically
 
@@ -115,7 +116,8 @@ LIBX264 = Encoder("libx264", "libx264", False, "x264, on the CPU")
 HARDWARE = (NVENC, QSV, VAAPI, AMF)
 """In the order `auto` prefers them."""
 ENCODERS = {encoder.name: encoder for encoder in (*HARDWARE, LIBX264)}
-CHOICES = ("auto", *ENCODERS)
+CHOICES = ENCODER_CHOICES
+"""What `--encoder` and the config's `encoder` take (config.py checks them)."""
 
 _DEVICES_NEEDED = {  # device path prefixes, one of which an encoder needs
     "nvenc": ("/dev/nvidia", "/dev/dxg"),  # /dev/dxg: the GPU under WSL2
@@ -188,13 +190,6 @@ def choose_encoder(
     if choice not in ENCODERS:
         raise ConfigError(f"unknown video encoder {choice!r} (choices: {', '.join(CHOICES)})")
     return ENCODERS[choice]
-
-
-def working_encoders(
-    cache_dir: Path, *, devices: Sequence[str] | None = None, ffmpeg: str | None = None
-) -> list[Encoder]:
-    """The encoders that work here, in preference order, libx264 last."""
-    return survey_encoders(cache_dir, devices=devices, ffmpeg=ffmpeg).working
 
 
 def describe_encoders(

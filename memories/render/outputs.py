@@ -399,7 +399,7 @@ class Renderer:
         if plan is not None:
             save_jpeg(draw_collage(plan, memory), folder / "collage.jpg",
                       location=self._location(*memory.photos))  # fmt: skip
-            self._made_from(folder / "collage.jpg", [p.content_hash for p in plan.photos],
+            self._made_from(folder, "collage.jpg", [p.content_hash for p in plan.photos],
                             "collage")  # fmt: skip
             outputs["collage"] = "collage.jpg"
         if stops := trip_stops(memory):
@@ -440,7 +440,7 @@ class Renderer:
         for photo, result in zip(chosen, results, strict=True):
             name = f"restyled/{photo.path.stem}-{self.style.name}.jpg"
             save_labelled(result, folder / name, location=self._location(photo))
-            self._sign_restyle(folder / name, photo.content_hash, result)
+            self._sign_restyle(folder, name, photo.content_hash, result)
             records.append({"photo": str(photo.path), "file": name, **result.record()})
         sample = replace(memory, photos=tuple(chosen),
                          cover=memory.cover if memory.cover in chosen else chosen[0])  # fmt: skip
@@ -450,7 +450,7 @@ class Renderer:
             name = f"collage-{self.style.name}.jpg"
             save_labelled(results[0], folder / name, draw_collage(plan, sample, made),
                           location=self._location(*chosen))  # fmt: skip
-            self._made_from(folder / name, [p.content_hash for p in chosen],
+            self._made_from(folder, name, [p.content_hash for p in chosen],
                             "collage of AI restyles")  # fmt: skip
             outputs["restyled_collage"] = name
         return records
@@ -476,25 +476,26 @@ class Renderer:
                 encoder=self._video_encoder())),
             suffix=".mp4",
         )  # fmt: skip
-        self._made_from(path, [photo.content_hash for photo in plan.sources], "recap video")
+        self._made_from(path.parent, path.name, [photo.content_hash for photo in plan.sources],
+                        "recap video")  # fmt: skip
         return [{"path": note.path or None, "reason": note.reason, "left_out": note.left_out}
                 for note in notes]  # fmt: skip
 
-    def _made_from(self, path: Path, hashes: Sequence[str], what: str) -> None:
+    def _made_from(self, folder: Path, name: str, hashes: Sequence[str], what: str) -> None:
         """Content Credentials on an output made from these photos (named by their hashes),
         signed with the library's own key (render/credentials.py)."""
         from memories.render.credentials import sign_made_from, sign_quietly
 
-        missing = sign_quietly(sign_made_from, path, ingredient_hashes=hashes, what=what,
-                               folder=_state_dir(path))  # fmt: skip
+        missing = sign_quietly(sign_made_from, folder / name, ingredient_hashes=hashes,
+                               what=what, folder=_state_dir(folder))  # fmt: skip
         self.credentials_missing = missing or self.credentials_missing
 
-    def _sign_restyle(self, path: Path, original: str, restyled: Restyled) -> None:
+    def _sign_restyle(self, folder: Path, name: str, original: str, restyled: Restyled) -> None:
         from memories.render.credentials import sign_quietly, sign_restyle
 
-        missing = sign_quietly(sign_restyle, path, original_hash=original, model=restyled.model,
-                               style=restyled.style, seed=restyled.seed,
-                               strength=restyled.strength, folder=_state_dir(path))  # fmt: skip
+        missing = sign_quietly(sign_restyle, folder / name, original_hash=original,
+                               model=restyled.model, style=restyled.style, seed=restyled.seed,
+                               strength=restyled.strength, folder=_state_dir(folder))  # fmt: skip
         self.credentials_missing = missing or self.credentials_missing
 
     def _video_encoder(self) -> Encoder:
@@ -566,9 +567,8 @@ def _route(memory: Memory) -> list[Any]:
     return [[stop.name, stop.latitude, stop.longitude] for stop in trip_stops(memory)]
 
 
-def _state_dir(output: Path) -> Path:
-    """The library's `.memories/` for an output in a memory's folder (or its `restyled/`)."""
-    memory_folder = output.parent.parent if output.parent.name == "restyled" else output.parent
+def _state_dir(memory_folder: Path) -> Path:
+    """The library's `.memories/`, beside a memory's folder: where its signing key is."""
     return LibraryFolder(memory_folder.parent).state_dir
 
 

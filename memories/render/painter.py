@@ -37,6 +37,8 @@ class Painter:
         self.memory = memory
         self.size = (plan.storyboard.width, plan.storyboard.height)
         self._prepared: OrderedDict[Shot, _Prepared] = OrderedDict()
+        self._card_backdrops: dict[int, Image.Image] = {}
+        """The cover behind the title, number and end cards, blurred once for all of them."""
 
     def frame(self, time: float) -> np.ndarray:
         import cv2
@@ -164,13 +166,16 @@ class Painter:
     def _card(self, shot: Shot) -> Image.Image:
         """A title, number or end card: words over the cover, blurred, inside the part of
         the frame that a phone's interface leaves uncovered."""
-        memory, photo = self.memory, self.plan.sources[shot.source]
-        if photo.kind is PhotoKind.PHOTO:
-            card = self._backdrop(decode_displayed(photo, "RGB", 640, srgb=True))
-        else:
-            card = Image.new("RGB", self.size, self.plan.look.background)
+        photo = self.plan.sources[shot.source]
+        if shot.source not in self._card_backdrops:
+            if photo.kind is PhotoKind.PHOTO:
+                backdrop = self._backdrop(decode_displayed(photo, "RGB", 640, srgb=True))
+            else:
+                backdrop = Image.new("RGB", self.size, self.plan.look.background)
+            self._card_backdrops[shot.source] = backdrop
+        card = self._card_backdrops[shot.source].copy()
         draw = ImageDraw.Draw(card)
-        for text, size, (left, top) in card_words(memory, shot, draw, *self.size):
+        for text, size, (left, top) in card_words(self.memory, shot, draw, *self.size):
             draw.text((left, top), text, fill=self.plan.look.ink, font=font(size), anchor="ma")
         return card
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from memories.errors import ConfigError, MemoriesError
-from memories.model import Memory, MemoryKind, Photo, PhotoKind
+from memories.model import Memory, Photo, PhotoKind
 from memories.render.framing import Subject
 from memories.render.location import MP4_LOCATION_KEY, Point, iso6709
 from memories.render.storyboard import Look, ShotKind, ShotSubject, Storyboard, plan_storyboard
@@ -72,8 +72,6 @@ class VideoPlan:
     sources: tuple[Photo, ...]
     look: Look
     music: Path | None
-    rhythm: MusicAnalysis | None = None
-    """The music's beats and loudness (over its loops, when it is looped)."""
     music_loops: bool = False
     moving: Mapping[int, Moving] = field(default_factory=dict)
     """The clips and Live Photo motions, by the index of their source."""
@@ -98,6 +96,7 @@ def plan_video(
     gives the framing of each still photo by content hash."""
     from memories.render.clip_scores import score_clip
     from memories.render.clips import ClipSource, ClipUnusable, probe_clip
+    from memories.render.trip_map import trip_stops
 
     notes: list[VideoNote] = []
     sources: list[Photo] = []
@@ -131,7 +130,7 @@ def plan_video(
         shot_subjects.append(shot_subject)
     if sources and sources[cover].kind is PhotoKind.VIDEO:
         cover = next((i for i, p in enumerate(sources) if p.kind is PhotoKind.PHOTO), cover)
-    route = _route(memory)
+    route = trip_stops(memory) or None  # a one-town trip's map shows where it is
     cards = len(memory.insights)
     board = plan_storyboard(shot_subjects, look, size=size, cover=cover,
                             route_map=route is not None, cards=cards)  # fmt: skip
@@ -145,7 +144,7 @@ def plan_video(
             board = plan_storyboard(shot_subjects, look, size=size, cover=cover,
                                     music=rhythm, route_map=route is not None,
                                     cards=cards)  # fmt: skip
-    return VideoPlan(board, tuple(sources), look, music, rhythm, loops, moving, route,
+    return VideoPlan(board, tuple(sources), look, music, loops, moving, route,
                      tuple(notes))  # fmt: skip
 
 
@@ -268,8 +267,10 @@ def _run_encoder(
             returned = -1
     if returned == 0:
         return None
-    said = errors_path.read_text("utf-8", "replace").strip().splitlines()
-    return said[-1] if said else f"ffmpeg exited with {returned}"
+    from memories.render.encoders import failure_reason
+
+    return failure_reason(errors_path.read_text("utf-8", "replace")) or (
+        f"ffmpeg exited with {returned}")  # fmt: skip
 
 
 def _soundtrack(plan: VideoPlan, scratch: Path) -> tuple[Path | None, list[VideoNote]]:
@@ -341,16 +342,6 @@ def _live_motion(photo: Photo) -> Moving | None:
     if abs(info.width / info.height / (photo.width / photo.height) - 1) > LIVE_SHAPE_TOLERANCE:
         return None
     return Moving(source, info)
-
-
-def _route(memory: Memory) -> tuple[Stop, ...] | None:
-    """A trip's stops (one town's is its map too)."""
-    from memories.render.trip_map import trip_stops
-
-    if memory.kind is not MemoryKind.TRIP:
-        return None
-    stops = trip_stops(memory)
-    return stops or None
 
 
 def _location_params(location: Point | None) -> list[str]:
