@@ -260,3 +260,23 @@ def test_a_rendered_trip_has_its_map_and_its_route_in_memory_json(make_photo, tm
     assert "Lyon → Annecy" in (root / "recap" / "index.html").read_text()
     with Image.open(root / "recap" / "map.jpg") as drawn:
         assert drawn.size == (1600, 900) and not drawn.getexif(), "no GPS in the file"
+
+
+def test_number_cards_share_the_blurred_cover_but_not_each_others_words(make_photo):
+    from memories.model import Insight
+    from memories.render.painter import Painter
+
+    sources = flat_photos(make_photo, 6)
+    numbers = (Insight("days", "143 days with photos", "in 9 months", 143, ()),
+               Insight("streak", "12 days in a row", "3-14 August", 12, ()))  # fmt: skip
+    memory = replace(memory_of(sources, MemoryKind.YEAR), insights=numbers)
+    plan = planned(sources, memory)
+    cards = [shot for shot in plan.storyboard.shots if shot.kind is ShotKind.CARD]
+    assert [card.card for card in cards] == [0, 1]
+    moments = [shot.start + shot.duration / 2 for shot in cards]
+    painter, alone = Painter(plan, memory), Painter(plan, memory)
+    first, second = painter.frame(moments[0]), painter.frame(moments[1])
+    assert not np.array_equal(first, second)
+    assert np.array_equal(second, alone.frame(moments[1])), "no words left by the card before"
+    painter.close()
+    alone.close()
