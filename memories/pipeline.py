@@ -54,6 +54,8 @@ class Plan:
     trips: list[list[Event]]
     memories: list[Memory]
     home: Place | None
+    photos: Sequence[Photo] = ()
+    """The catalogued photos it was planned from."""
 
 
 @dataclass
@@ -413,7 +415,8 @@ def _plan(
         home_city=home.city if home else None, people_names=names,
         birthdays=catalog.birthdays(), home=home_point, rules=rules,
     )  # fmt: skip
-    return Plan(timeline=timeline, events=events, trips=trips, memories=memories, home=home)
+    return Plan(timeline=timeline, events=events, trips=trips, memories=memories, home=home,
+                photos=photos)  # fmt: skip
 
 
 def _people(

@@ -201,3 +201,26 @@ def test_without_the_bindings_signing_says_credentials_missing(tmp_path, state, 
     assert "c2pa-python" in (credentials_available() or "")
     with pytest.raises(CredentialsUnavailable, match="credentials missing"):
         restyle_at(tmp_path / "restyle.jpg", state)
+
+
+def test_an_interrupt_while_signing_stops_the_run_once_the_file_is_signed(tmp_path, monkeypatch):
+    """The bindings call back into Python to read and write; an interrupt raised inside a
+    callback would be printed and lost."""
+    import signal
+
+    from memories.render import credentials
+
+    picture = tmp_path / "collage.jpg"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(picture)
+    real_sign = credentials._c2pa().Builder.sign
+
+    def sign_and_be_stopped(self, *args, **kwargs):
+        signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came inside the bindings
+        return real_sign(self, *args, **kwargs)
+
+    monkeypatch.setattr(credentials._c2pa().Builder, "sign", sign_and_be_stopped)
+    with pytest.raises(KeyboardInterrupt):
+        credentials.sign_made_from(picture, ingredient_hashes=["ab" * 16], what="collage",
+                                   folder=tmp_path / ".memories")  # fmt: skip
+    monkeypatch.undo()
+    assert credentials.verify(picture).state == "signed", "signed whole before it stopped"

@@ -21,6 +21,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 from conftest import catalogued
+from PIL import Image
 
 from memories.model import Memory, MemoryKind, PhotoKind, TimelinePhoto
 from memories.render.clips import ClipFrames, ClipSource, probe_clip
@@ -255,3 +256,14 @@ def test_a_years_numbers_come_as_cards_spread_between_its_photos():
     assert positions[0] > 2 and positions[-1] < len(kinds) - 2, "between photos, not at the ends"
     assert min(b - a for a, b in itertools.pairwise(positions)) >= 3, "spread out"
     assert board.duration <= 60.5
+
+
+def test_a_backdrop_fills_any_frame_from_a_photo_of_any_shape():
+    """Rounding once put the crop a hair outside the photo (Pillow refused it): one photo
+    size in twelve, at phone and landscape frames."""
+    from memories.render.painter import _cover
+
+    for width in range(100, 400, 7):
+        for height in range(100, 400, 11):
+            for frame in ((240, 135), (135, 240), (160, 90)):
+                assert _cover(Image.new("RGB", (width, height)), frame).size == frame

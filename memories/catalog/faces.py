@@ -265,6 +265,21 @@ class FaceTables:
             found.setdefault(content_hash, []).append((person, (box[0], box[1], box[2], box[3])))
         return found
 
+    def faces_in(
+        self, content_hashes: Iterable[str]
+    ) -> dict[str, list[tuple[int | None, tuple[int, int, int, int]]]]:
+        """(person id or None, box) of every face found in each of these photos, grouped
+        or not: what a shared copy must know to blur people the user has not named."""
+        found: dict[str, list[tuple[int | None, tuple[int, int, int, int]]]] = {}
+        for content_hash in content_hashes:
+            for person, *box in self._db.execute(
+                "SELECT person_id, box_top, box_right, box_bottom, box_left FROM faces "
+                "WHERE content_hash = ? ORDER BY id", (content_hash,)
+            ):  # fmt: skip
+                top, right, bottom, left = box
+                found.setdefault(content_hash, []).append((person, (top, right, bottom, left)))
+        return found
+
     def forget_faces(self, person_id: int | None = None) -> int:
         """Delete every face (and person, and the record of which photos were looked at), or
         one person's faces and the person; returns how many faces were deleted."""

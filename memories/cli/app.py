@@ -27,9 +27,11 @@ from memories.cli.common import (
     PhotosArgument,
     ProgressDisplay,
     QuietOption,
+    TodayOption,
     WaitOption,
     WorkersOption,
     count,
+    day_of,
     reports_errors,
     run_options,
     settings_from,
@@ -47,6 +49,7 @@ from memories.cli.reports import (
     why_in_words,
 )
 from memories.cli.restyle import RESTYLE_EPILOG, restyle
+from memories.cli.share import SHARE_EPILOG, share
 from memories.cli.verify import VERIFY_EPILOG, verify
 from memories.config import Settings
 from memories.contracts import event_record, memory_record, photo_record, skipped_record
@@ -76,14 +79,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-TodayOption = Annotated[
-    datetime | None,
-    typer.Option(
-        formats=["%Y-%m-%d"],
-        help="The day to plan for ('on this day', years in review) [default: today].",
-        show_default=False,
-    ),
-]
 GeocoderOption = Annotated[
     str | None,
     typer.Option(
@@ -108,6 +103,7 @@ app.add_typer(cluster_app, name="cluster")
 app.command(epilog=FORGET_EPILOG)(reports_errors(forget))
 app.command(epilog=RESTYLE_EPILOG)(reports_errors(restyle))
 app.command(epilog=VERIFY_EPILOG)(reports_errors(verify))
+app.command(epilog=SHARE_EPILOG)(reports_errors(share))
 
 
 @app.callback()
@@ -268,7 +264,7 @@ def build(
         path_map=tuple(path_map) if path_map else None,
     )  # fmt: skip
     _build_and_report(
-        photos, settings, today=_day(today), kinds=_kinds(kind),
+        photos, settings, today=day_of(today), kinds=_kinds(kind),
         since=since.date() if since else None, as_json=as_json, quiet=quiet, wait=wait,
         restyle=restyle, allow_download=allow_download, insecure=insecure,
     )  # fmt: skip
@@ -311,7 +307,7 @@ def demo(
     if settings.look == Settings().look:  # unless a look of your own is configured
         settings = replace(settings, look=DEMO_LOOK)
     _build_and_report(
-        [sample_photos()], settings, today=_day(None), kinds=None, since=None, as_json=False,
+        [sample_photos()], settings, today=day_of(None), kinds=None, since=None, as_json=False,
         quiet=quiet, wait=False, video_limit=None if all_videos else 1,
         video_kinds=None if all_videos else DEMO_VIDEO_KINDS,
     )  # fmt: skip
@@ -389,7 +385,7 @@ def list_memories(
     """List the memories planned from the catalog, newest first."""
     settings = settings_from(library=library, geocoder=geocoder)
     _announce_network_use(settings)
-    memories = pipeline.plan(settings, today=_day(today), kinds=_kinds(kind)).memories
+    memories = pipeline.plan(settings, today=day_of(today), kinds=_kinds(kind)).memories
     if as_json:
         outputs = pipeline.rendered_outputs(settings)
         print(json.dumps([memory_record(m, outputs.get(m.id)) for m in memories], indent=2))
@@ -416,7 +412,7 @@ def show(
     """Show one memory: its title, dates, place, people and photos."""
     settings = settings_from(library=library, geocoder=geocoder)
     _announce_network_use(settings)
-    memories = pipeline.plan(settings, today=_day(today)).memories
+    memories = pipeline.plan(settings, today=day_of(today)).memories
     memory = next((memory for memory in memories if memory.id == memory_id), None)
     if memory is None:
         raise MemoriesError(f"no memory with id {memory_id!r}; `memories list` shows them")
@@ -446,7 +442,7 @@ def events(
     """List every event: runs of photos close in time and place. Each dated photo is in one."""
     settings = settings_from(library=library, geocoder=geocoder)
     _announce_network_use(settings)
-    plan = pipeline.plan(settings, today=_day(None))
+    plan = pipeline.plan(settings, today=day_of(None))
     if as_json:
         print(json.dumps([event_record(event) for event in plan.events], indent=2))
         return
@@ -566,10 +562,6 @@ def _repair(photos: list[Path], settings: Settings, *, quiet: bool, wait: bool) 
                       quiet=True)  # fmt: skip
     if analysis.scan.skipped:
         raise typer.Exit(ExitStatus.SKIPPED)
-
-
-def _day(today: datetime | None) -> date:
-    return today.date() if today else date.today()
 
 
 def _kinds(kinds: list[MemoryKind] | None) -> frozenset[MemoryKind] | None:

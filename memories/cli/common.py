@@ -6,6 +6,7 @@ import functools
 import os
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -38,6 +39,21 @@ LibraryOption = Annotated[
         show_default=False,
     ),
 ]
+TodayOption = Annotated[
+    datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        help="The day to plan for ('on this day', years in review) [default: today].",
+        show_default=False,
+    ),
+]
+
+
+def day_of(today: datetime | None) -> date:
+    """The day a `--today` option names, or today."""
+    return today.date() if today else date.today()
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print data as JSON on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
 WorkersOption = Annotated[

@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
@@ -20,6 +21,9 @@ from memories.render.layout import (
 )  # fmt: skip
 from memories.render.text import fitted, font, title_lines
 from memories.scan.images import decode_displayed
+
+if TYPE_CHECKING:
+    from memories.render.veil import Veil
 
 DEFAULT_LONG_EDGE = 2048
 PREVIEW_EDGE = 128
@@ -78,10 +82,14 @@ def subject_of(photo: TimelinePhoto, source: Photo) -> Subject:
 
 
 def draw_collage(
-    plan: CollagePlan, memory: Memory, pictures: Mapping[str, Image.Image] | None = None
+    plan: CollagePlan,
+    memory: Memory,
+    pictures: Mapping[str, Image.Image] | None = None,
+    veil: Veil | None = None,
 ) -> Image.Image:
     """The collage's pixels, in sRGB. `pictures` replaces photos (by content hash) with
-    pictures of the same shape: restyles, for a restyled variant."""
+    pictures of the same shape: restyles, for a restyled variant. A `veil` blurs the faces
+    it names (a shared copy's strangers)."""
     layout, template = plan.layout, plan.template
     canvas = Image.new("RGB", (layout.width, layout.height), template.background)
     for cell in layout.cells:
@@ -92,6 +100,8 @@ def draw_collage(
         else:
             edge = math.ceil(max(photo.width, photo.height) * min(1.0, scale))
             image = decode_displayed(photo, "RGB", edge, srgb=True)
+            if veil is not None:
+                image = veil.still(photo.content_hash, image, photo.width)
         size = (max(1, round(cell.frame.width)), max(1, round(cell.frame.height)))
         piece = cut_out(image, cell.crop.scaled(image.width / photo.width), size)
         if cell.border or cell.angle:
@@ -102,7 +112,9 @@ def draw_collage(
     return canvas
 
 
-def draw_cover(memory: Memory, photos: Mapping[str, Photo], size: tuple[int, int]) -> Image.Image:
+def draw_cover(
+    memory: Memory, photos: Mapping[str, Photo], size: tuple[int, int], veil: Veil | None = None
+) -> Image.Image:
     """The memory's cover photo cropped to `size` around its faces: the gallery's card."""
     stills = collage_candidates(memory)
     if not stills:
@@ -111,6 +123,8 @@ def draw_cover(memory: Memory, photos: Mapping[str, Photo], size: tuple[int, int
     source = photos[cover.content_hash]
     window = crop_window(subject_of(cover, source), size[0] / size[1])
     image = decode_displayed(source, "RGB", max(size) * 2, srgb=True)
+    if veil is not None:
+        image = veil.still(source.content_hash, image, source.width)
     return cut_out(image, window.scaled(image.width / source.width), size)
 
 

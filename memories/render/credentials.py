@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -162,7 +165,29 @@ def _sign(
         ):
             builder.sign(signer, media_type, source, signed)
 
-    write_atomically(path, write)
+    with _interrupts_held():
+        write_atomically(path, write)
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C or SIGTERM while signing stops the run once signing is done: the bindings read
+    and write the file through Python callbacks, and an interrupt raised inside one of them
+    is printed and lost, so the run would go on as if never stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {number: signal.signal(number, lambda got, frame: caught.append(got))
+              for number in held}  # fmt: skip
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+        for got in caught[:1]:
+            signal.raise_signal(got)
 
 
 def _ingredient(content_hash: str, title: str, relationship: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from memories.render.layout import LayoutTemplate
     from memories.render.restyle import Restyled, Restyler, Style
     from memories.render.storyboard import Look
+    from memories.render.veil import Strangers, Veil
 
 RENDERING = "Rendering memories"
 RENDER_VERSION = 2
@@ -245,8 +246,12 @@ class Renderer:
         templates: RenderTemplates,
         settings: RenderSettings,
         announce: Callable[[str], None] = lambda message: None,
+        state_dir: Path | None = None,
     ) -> None:
+        """`state_dir` is the library's `.memories/` (its signing key) when the outputs are
+        not drawn in the library's memory folders."""
         self.templates = templates
+        self.state_dir = state_dir
         self.settings = settings
         self.layouts = templates.layouts
         self.look = templates.look
@@ -350,13 +355,13 @@ class Renderer:
         else:  # a record from before "inputs" was kept: its stills tell
             changed = done.get("still") != wanted["still"]
         if done.get("still") != wanted["still"] or not (folder / "collage.jpg").is_file():
-            outputs.update(self._draw_stills(memory, folder, photos))
+            outputs.update(self.draw_stills(memory, folder, photos))
         fingerprints["still"] = wanted["still"]
         fingerprints["page"] = wanted["page"]
         video_notes = previous.get("video_notes", []) if previous else []
         if with_video:
             if _video_stale(folder, done, wanted["video"]):
-                video_notes = self._encode(memory, folder / "recap.mp4", music, photos)
+                video_notes = self.encode(memory, folder / "recap.mp4", music, photos)
             outputs["video"] = "recap.mp4"
             fingerprints["video"] = wanted["video"]
         elif done.get("video") and changed:
@@ -385,24 +390,32 @@ class Renderer:
         write_memory_page(folder.parent, record)
         return ("new" if previous is None else "updated"), record
 
-    def _draw_stills(
-        self, memory: Memory, folder: Path, photos: Mapping[str, Photo]
+    def draw_stills(
+        self,
+        memory: Memory,
+        folder: Path,
+        photos: Mapping[str, Photo],
+        *,
+        veil: Veil | None = None,
+        route_map: bool = True,
     ) -> dict[str, str]:
+        """The cover, the collage and a trip's map, in `folder`; their names by output. A
+        `veil` blurs the faces it names; without `route_map` a trip has no map."""
         from memories.render.collage import draw_collage, draw_cover, plan_collage
         from memories.render.trip_map import draw_route_map, plan_route_map, trip_stops
 
         plan = plan_collage(memory, photos, self.layouts, layout=self.settings.layout,
                             long_edge=self.settings.long_edge)  # fmt: skip
         outputs = {"cover": "cover.jpg"}
-        save_jpeg(draw_cover(memory, photos, COVER_SIZE), folder / "cover.jpg", quality=85,
-                  location=self._location(memory.cover))  # fmt: skip
+        save_jpeg(draw_cover(memory, photos, COVER_SIZE, veil), folder / "cover.jpg",
+                  quality=85, location=self._location(memory.cover))  # fmt: skip
         if plan is not None:
-            save_jpeg(draw_collage(plan, memory), folder / "collage.jpg",
+            save_jpeg(draw_collage(plan, memory, veil=veil), folder / "collage.jpg",
                       location=self._location(*memory.photos))  # fmt: skip
             self._made_from(folder, "collage.jpg", [p.content_hash for p in plan.photos],
                             "collage")  # fmt: skip
             outputs["collage"] = "collage.jpg"
-        if stops := trip_stops(memory):
+        if route_map and (stops := trip_stops(memory)):
             drawn = draw_route_map(plan_route_map(stops, MAP_SIZE),
                                    background=self.look.background, ink=self.look.ink)  # fmt: skip
             save_jpeg(drawn, folder / "map.jpg", quality=92)
@@ -455,18 +468,28 @@ class Renderer:
             outputs["restyled_collage"] = name
         return records
 
-    def _encode(
-        self, memory: Memory, path: Path, music: Path | None, photos: Mapping[str, Photo]
+    def encode(
+        self,
+        memory: Memory,
+        path: Path,
+        music: Path | None,
+        photos: Mapping[str, Photo],
+        *,
+        strangers: Strangers | None = None,
+        route_map: bool = True,
     ) -> list[dict[str, Any]]:
         """Encode the memory's recap; what it left out or did otherwise, as memory.json
-        keeps it."""
+        keeps it. With `strangers`, their faces are blurred in every still and followed
+        through every clip; without `route_map` a trip's recap has no map."""
         from memories.render.collage import subject_of
         from memories.render.video import encode_video, plan_video
 
         subjects = {photo.content_hash: subject_of(photo, photos[photo.content_hash])
                     for photo in memory.photos if photo.kind.value == "photo"}  # fmt: skip
         plan = plan_video(memory, photos, subjects, self.look, size=self.frame_size,
-                          music=music)  # fmt: skip
+                          music=music, route_map=route_map)  # fmt: skip
+        if strangers is not None:
+            plan = replace(plan, veil=strangers.video_veil(plan))
         threads, location = self.settings.workers, self._location(*memory.photos)
         notes = list(plan.notes)
         write_atomically(
@@ -487,7 +510,7 @@ class Renderer:
         from memories.render.credentials import sign_made_from, sign_quietly
 
         missing = sign_quietly(sign_made_from, folder / name, ingredient_hashes=hashes,
-                               what=what, folder=_state_dir(folder))  # fmt: skip
+                               what=what, folder=self.state_dir or _state_dir(folder))  # fmt: skip
         self.credentials_missing = missing or self.credentials_missing
 
     def _sign_restyle(self, folder: Path, name: str, original: str, restyled: Restyled) -> None:

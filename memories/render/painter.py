@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from memories.model import Memory, PhotoKind
+from memories.model import Memory, Photo, PhotoKind
 from memories.render.framing import Rect
 from memories.render.storyboard import MAP_ZOOM, Shot, ShotKind, shots_at, text_area, window_at
 from memories.render.text import fitted, font, people_words
@@ -63,7 +63,12 @@ class Painter:
         if prepared.card is not None:
             return prepared.card
         if prepared.frames is not None:
-            source = prepared.frames.frame_at(max(0.0, time - shot.start))
+            into = max(0.0, time - shot.start)
+            source = prepared.frames.frame_at(into)
+            if self.plan.veil is not None:
+                moving = self.plan.sources[shot.source].content_hash
+                source = self.plan.veil.frame(moving, shot.clip_from + into, source,
+                                              prepared.factor)  # fmt: skip
         else:
             assert prepared.picture is not None
             source = prepared.picture
@@ -113,6 +118,7 @@ class Painter:
         edge = round(max(photo.width, photo.height) * factor)
         image = decode_displayed(photo, "RGB", edge, srgb=True,
                                  draft_edge=round(edge / DRAFT_SLACK))  # fmt: skip
+        image = self._veiled(photo, image)
         backdrop = np.asarray(self._backdrop(image)) if shot.fit else None
         return _Prepared(picture=np.asarray(image), factor=image.width / photo.width,
                          backdrop=backdrop)  # fmt: skip
@@ -139,10 +145,14 @@ class Painter:
         frames: ClipFrames = ClipFrames(moving.source, moving.info, start=shot.clip_from,
                                         length=shot.duration, size=size,
                                         fps=self.plan.storyboard.fps)  # fmt: skip
+        factor = size[0] / framed_width
         backdrop = None
         if shot.fit:
-            backdrop = np.asarray(self._backdrop(Image.fromarray(frames.frame_at(0.0))))
-        return _Prepared(frames=frames, factor=size[0] / framed_width, backdrop=backdrop)
+            first = frames.frame_at(0.0)
+            if self.plan.veil is not None:
+                first = self.plan.veil.frame(photo.content_hash, shot.clip_from, first, factor)
+            backdrop = np.asarray(self._backdrop(Image.fromarray(first)))
+        return _Prepared(frames=frames, factor=factor, backdrop=backdrop)
 
     def _map(self) -> _Prepared:
         from memories.render.trip_map import draw_route_map, plan_route_map
@@ -154,6 +164,12 @@ class Painter:
         drawn = draw_route_map(plan_route_map(self.plan.route, size),
                                background=look.background, ink=look.ink)  # fmt: skip
         return _Prepared(picture=np.asarray(drawn.convert("RGB")), factor=1.0)
+
+    def _veiled(self, photo: Photo, image: Image.Image) -> Image.Image:
+        """The photo with the faces the plan's veil names blurred (a shared copy's)."""
+        if self.plan.veil is None:
+            return image
+        return self.plan.veil.still(photo.content_hash, image, photo.width)
 
     def _backdrop(self, image: Image.Image) -> Image.Image:
         """The picture filling the frame, blurred and dimmed: what shows beside a photo of
@@ -169,7 +185,8 @@ class Painter:
         photo = self.plan.sources[shot.source]
         if shot.source not in self._card_backdrops:
             if photo.kind is PhotoKind.PHOTO:
-                backdrop = self._backdrop(decode_displayed(photo, "RGB", 640, srgb=True))
+                cover = decode_displayed(photo, "RGB", 640, srgb=True)
+                backdrop = self._backdrop(self._veiled(photo, cover))
             else:
                 backdrop = Image.new("RGB", self.size, self.plan.look.background)
             self._card_backdrops[shot.source] = backdrop
@@ -230,5 +247,7 @@ def _cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     width, height = image.width * scale, image.height * scale
     box = Rect((width - size[0]) / 2 / scale, (height - size[1]) / 2 / scale,
                size[0] / scale, size[1] / scale)  # fmt: skip
-    return image.resize(size, Image.Resampling.BILINEAR,
-                        box=(box.left, box.top, box.right, box.bottom))  # fmt: skip
+    # inside the picture: rounding can put an edge a hair outside it, which Pillow refuses
+    inside = (max(0.0, box.left), max(0.0, box.top), min(float(image.width), box.right),
+              min(float(image.height), box.bottom))  # fmt: skip
+    return image.resize(size, Image.Resampling.BILINEAR, box=inside)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from memories.render.encoders import Encoder
     from memories.render.music import MusicAnalysis
     from memories.render.trip_map import Stop
+    from memories.render.veil import Veil
 
 MUSIC_SUFFIXES = (".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac")
 AUDIO_RATE = 44100
@@ -78,6 +79,8 @@ class VideoPlan:
     route: tuple[Stop, ...] | None = None
     """A trip's stops, for its map."""
     notes: tuple[VideoNote, ...] = ()
+    veil: Veil | None = None
+    """Faces to blur in its stills and clips (a shared copy's strangers)."""
 
 
 def plan_video(
@@ -88,12 +91,14 @@ def plan_video(
     *,
     size: tuple[int, int],
     music: Path | None = None,
+    route_map: bool = True,
 ) -> VideoPlan:
     """The storyboard for a memory's photos and clips, in time order, opening on its cover
     (after a trip's map), cut on the music's beats when it has music. Reads each clip (to
     find its best seconds; one the bundled ffmpeg cannot decode is left out) and the music
     (one that cannot be decoded is left out; one shorter than the recap loops). `subjects`
-    gives the framing of each still photo by content hash."""
+    gives the framing of each still photo by content hash. Without `route_map`, a trip's
+    recap shows no map."""
     from memories.render.clip_scores import score_clip
     from memories.render.clips import ClipSource, ClipUnusable, probe_clip
     from memories.render.trip_map import trip_stops
@@ -130,7 +135,7 @@ def plan_video(
         shot_subjects.append(shot_subject)
     if sources and sources[cover].kind is PhotoKind.VIDEO:
         cover = next((i for i, p in enumerate(sources) if p.kind is PhotoKind.PHOTO), cover)
-    route = trip_stops(memory) or None  # a one-town trip's map shows where it is
+    route = (trip_stops(memory) or None) if route_map else None  # one town: where it is
     cards = len(memory.insights)
     board = plan_storyboard(shot_subjects, look, size=size, cover=cover,
                             route_map=route is not None, cards=cards)  # fmt: skip
