@@ -227,7 +227,7 @@ def test_card_words_stay_where_a_phone_does_not_cover_them(size):
 
     from memories.render.painter import card_words
     from memories.render.storyboard import text_area
-    from memories.render.text import font
+    from memories.render.text import text_box
 
     memory = Memory(
         id="m", kind=MemoryKind.TRIP, title="A long weekend by the lakes of Annecy and Geneva",
@@ -239,8 +239,7 @@ def test_card_words_stay_where_a_phone_does_not_cover_them(size):
     for kind in (ShotKind.TITLE, ShotKind.END):
         shot = Shot(kind, 0.0, 1.0, 0, False, Rect(0, 0, 1, 1), Rect(0, 0, 1, 1))
         for text, points, (middle, top) in card_words(memory, shot, draw, *size):
-            left, upper, right, lower = draw.textbbox((middle, top), text, font=font(points),
-                                                      anchor="ma")  # fmt: skip
+            left, upper, right, lower = text_box(draw, (middle, top), text, points, anchor="ma")
             assert area.left <= left and right <= area.right, text
             assert area.top <= upper and lower <= area.bottom, text
     if size == (1080, 1920):

@@ -19,7 +19,7 @@ from memories.render.layout import (
     choose_arrangement,
     layout_collage,
 )  # fmt: skip
-from memories.render.text import fitted, font, title_lines
+from memories.render.text import draw_text, fitted, title_lines
 from memories.scan.images import decode_displayed
 
 if TYPE_CHECKING:
@@ -172,6 +172,5 @@ def _draw_title_band(
     title, title_size = fitted(draw, title, round(band.height * 0.36), room)
     details, detail_size = fitted(draw, details, round(band.height * 0.2), room)
     top = band.top + (band.height - title_size - detail_size * 1.6) / 2 - band.height * 0.08
-    draw.text((left, top), title, fill=template.ink, font=font(title_size))
-    draw.text((left, top + title_size * 1.25), details, fill=template.ink,
-              font=font(detail_size))  # fmt: skip
+    draw_text(draw, (left, top), title, title_size, fill=template.ink)
+    draw_text(draw, (left, top + title_size * 1.25), details, detail_size, fill=template.ink)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from memories.render.veil import Strangers, Veil
 
 RENDERING = "Rendering memories"
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 """Raised when the renderer changes what it draws, so that every memory is drawn again."""
 MEMORY_FILE = "memory.json"
 COVER_SIZE = (960, 640)

