@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +64,17 @@ class Settings:
     music: Path | None = None
     """A music file, or a folder to pick one from for each recap video."""
     encoder: str = "auto"
+    """Recap videos' H.264 encoder: auto (a GPU's when one works here, else libx264), nvenc,
+    qsv, vaapi, amf or libx264."""
     kinds: frozenset[MemoryKind] | None = None
     """The kinds of memory to make (`kinds = ["event", "trip", "birthday"]`); None for all.
     A kind left out is never planned, and its folders are removed."""
-    """Recap videos' H.264 encoder: auto (a GPU's when one works here, else libx264), nvenc,
-    qsv, vaapi, amf or libx264."""
+    language: str = "en"
+    """The language of titles, dates, cards and gallery pages (`language = "de"`; one of
+    memories.language.SUPPORTED) [default: the system's (LANG), else English]."""
+    language_note: str | None = None
+    """Why the outputs are in English although the system names another language (one
+    memories does not speak); not a setting."""
     restyle_model: str = DEFAULT_RESTYLE_MODEL
     """AI restyles' img2img model: a local folder, or a Hugging Face id already in its cache."""
     keep_location: bool = False
@@ -102,10 +108,18 @@ def load_settings(environ: Mapping[str, str], **flags: Any) -> Settings:
     config_file = config_file_path(environ)
     settings = replace(Settings(), templates=config_file.parent,
                        cluster_certificate=config_file.parent / "cluster")  # fmt: skip
-    settings = _apply(settings, _read_config_file(config_file))
+    from memories.language import choose_language
+
+    given = _read_config_file(config_file)
+    settings = _apply(settings, given)
     if library := environ.get("MEMORIES_LIBRARY"):
         settings = replace(settings, library=Path(library).expanduser())
-    return _apply(settings, {key: value for key, value in flags.items() if value is not None})
+    flags = {key: value for key, value in flags.items() if value is not None}
+    settings = _apply(settings, flags)
+    if "language" not in given and "language" not in flags:
+        language, note = choose_language(None, environ)
+        settings = replace(settings, language=language, language_note=note)
+    return settings
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
@@ -118,7 +132,7 @@ def _read_config_file(path: Path) -> dict[str, Any]:
 
 
 def _apply(settings: Settings, values: Mapping[str, Any]) -> Settings:
-    known = {setting.name for setting in fields(Settings)}
+    known = set(_PARSERS)
     changes: dict[str, Any] = {}
     for key, value in values.items():
         if key not in known:
@@ -224,6 +238,14 @@ def _kinds(value: Any) -> frozenset[MemoryKind]:
     return frozenset(MemoryKind(name) for name in names)
 
 
+def _language(value: Any) -> str:
+    from memories.language import language
+
+    if not isinstance(value, str):
+        raise ValueError(f"must be a language code, not {value!r}")
+    return language(value.lower()).code
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {value!r}")
@@ -249,6 +271,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "music": _existing_path,
     "encoder": _encoder,
     "kinds": _kinds,
+    "language": _language,
     "templates": _library,
     "restyle_model": _name,
     "cluster": _cluster,

@@ -80,6 +80,7 @@ def memory_record(memory: Memory, outputs: dict[str, str] | None = None) -> dict
         "cover": memory.cover.path_text,
         "chapters": list(memory.chapters),
         "insights": [_insight_record(insight) for insight in memory.insights],
+        "language": memory.language,
         "outputs": outputs or {},
     }
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -341,6 +341,18 @@ class Insight:
     """Content hashes of the photos behind `value`, in time order."""
 
 
+class Phrase(NamedTuple):
+    """What a memory's title says, for saying it in another language (memories.language):
+    a phrase of the language files' `[titles]`, and the values it is filled in with."""
+
+    key: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **values: Any) -> Phrase:
+        return cls(key, tuple(sorted(values.items())))
+
+
 @dataclass(frozen=True, slots=True)
 class Memory:
     """Something worth looking back at, with the photos chosen to tell it."""
@@ -362,3 +374,7 @@ class Memory:
     """For a trip: the ids of its events, in order."""
     insights: tuple[Insight, ...] = ()
     """For a year in review: its numbers, each with the photos it was counted from."""
+    phrase: Phrase | None = None
+    """What its title says (None: the title is a name, the same in every language)."""
+    language: str = "en"
+    """The language its words are in (memories.language)."""

@@ -254,6 +254,7 @@ def render_settings(settings: Settings) -> RenderSettings:
         encoder=settings.encoder, user_templates=settings.templates, workers=settings.workers,
         videos_per_run=settings.videos_per_run,
         restyle_model=settings.restyle_model, keep_location=settings.keep_location,
+        language=settings.language,
     )  # fmt: skip
 
 
@@ -393,6 +394,7 @@ def _plan(
     today: date,
     kinds: frozenset[MemoryKind] | None,
 ) -> Plan:
+    from memories.language import localized
     from memories.plan.events import TripRules, find_trips, segment_events
     from memories.plan.memories import PlanRules, plan_memories
     from memories.plan.timeline import build_timeline
@@ -414,7 +416,9 @@ def _plan(
         timeline.photos, events, trips, today=today,
         home_city=home.city if home else None, people_names=names,
         birthdays=catalog.birthdays(), home=home_point, rules=rules,
+        language=settings.language,
     )  # fmt: skip
+    memories = [localized(memory, settings.language) for memory in memories]
     return Plan(timeline=timeline, events=events, trips=trips, memories=memories, home=home,
                 photos=photos)  # fmt: skip
 

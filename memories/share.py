@@ -5,6 +5,7 @@ faces of people the user has not named blurred (`blur_strangers`)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import tempfile
@@ -18,8 +19,9 @@ import numpy as np
 
 from memories.config import Settings
 from memories.errors import MemoriesError
+from memories.language import Language, language
 from memories.library import LibraryFolder, existing_catalog
-from memories.model import Memory, MemoryKind, Photo, PhotoKind, Skipped
+from memories.model import Memory, MemoryKind, Photo, PhotoKind, Phrase, Skipped
 from memories.plan.words import slug
 from memories.render.veil import Box, Strangers
 
@@ -29,21 +31,12 @@ ALWAYS_REMOVED = ("location", "camera data", "file names")
 """What no shared copy carries (the library's own outputs carry none of them either, unless
 `--keep-location`)."""
 
-NAMELESS_TITLES = {
-    MemoryKind.TOGETHER: "Together",
-    MemoryKind.PERSON: "Over the years",
-    MemoryKind.PERSON_YEAR: "A year",
-    MemoryKind.BIRTHDAY: "A birthday",
-}
-"""Titles of the kinds named after a person, for a copy without names (a then and now, or
-any other title, is changed when it holds a name)."""
-PLACELESS_TITLES = {
-    MemoryKind.EVENT: "A day",
-    MemoryKind.TRIP: "A trip",
-    MemoryKind.PLACE: "Over the years",
-}
-"""Titles of the kinds named after a place, for a copy without places (a then and now, or
-any other title, is changed when it holds a place's name)."""
+NAMED_KINDS = frozenset({MemoryKind.TOGETHER, MemoryKind.PERSON, MemoryKind.PERSON_YEAR,
+                         MemoryKind.BIRTHDAY})  # fmt: skip
+"""Kinds titled after a person: a copy without names titles them otherwise (a then and now,
+or any other title, is changed when it holds a name)."""
+PLACED_KINDS = frozenset({MemoryKind.EVENT, MemoryKind.TRIP, MemoryKind.PLACE})
+"""Kinds titled after a place, likewise for a copy without places."""
 NAMING_INSIGHTS = frozenset({"people", "together"})
 PLACING_INSIGHTS = frozenset({"new_places", "furthest"})
 """A year's numbers that name people, or places (plan.insights.KINDS)."""
@@ -126,12 +119,13 @@ def shared_words(
     names = {*names, *memory.people}
     places = _place_words(memory)
     title = memory.title
-    if no_names and (memory.kind in NAMELESS_TITLES or mentions(title, names)):
-        title = _nameless_title(memory)
-    if no_place and (memory.kind in PLACELESS_TITLES or mentions(title, places)):
-        title = _placeless_title(memory, title)
+    words = language(memory.language)
+    if no_names and (memory.kind in NAMED_KINDS or mentions(title, names)):
+        title = _nameless_title(memory, words)
+    if no_place and (memory.kind in PLACED_KINDS or mentions(title, places)):
+        title = _placeless_title(memory, words)
     if (no_names and mentions(title, names)) or (no_place and mentions(title, places)):
-        title = "A memory"
+        title = words.say("titles", "a_memory")
     insights = tuple(
         insight for insight in memory.insights
         if not (no_names and (insight.kind in NAMING_INSIGHTS
@@ -273,22 +267,33 @@ def _place_words(memory: Memory) -> set[str]:
     return {word for word in words if word}
 
 
-def _nameless_title(memory: Memory) -> str:
-    if memory.kind is MemoryKind.THEN_AND_NOW:
-        return f"Then and now, {memory.start.year} and {memory.end.year}"
-    if memory.kind is MemoryKind.PERSON_YEAR:
-        return f"A year, {memory.start.year}"
-    return NAMELESS_TITLES.get(memory.kind, "A memory")
+def _nameless_title(memory: Memory, words: Language) -> str:
+    say = functools.partial(words.say, "titles")
+    titles = {
+        MemoryKind.TOGETHER: lambda: say("together_anyone"),
+        MemoryKind.PERSON: lambda: say("over_the_years"),
+        MemoryKind.PERSON_YEAR: lambda: say("a_year", year=memory.start.year),
+        MemoryKind.BIRTHDAY: lambda: say("a_birthday"),
+        MemoryKind.THEN_AND_NOW: lambda: say("then_and_now_anyone", first=memory.start.year,
+                                             latest=memory.end.year),
+    }  # fmt: skip
+    return titles.get(memory.kind, lambda: say("a_memory"))()
 
 
-def _placeless_title(memory: Memory, title: str) -> str:
-    if memory.kind is MemoryKind.THEN_AND_NOW:
-        return f"Then and now, {memory.start.year} and {memory.end.year}"
-    if memory.kind is MemoryKind.EVENT and memory.place:  # "An evening in Lyon"
-        without = title.removesuffix(f" in {memory.place}")
-        if without != title:
-            return without
-    return PLACELESS_TITLES.get(memory.kind, "A memory")
+def _placeless_title(memory: Memory, words: Language) -> str:
+    say = functools.partial(words.say, "titles")
+    values = dict(memory.phrase.values) if memory.phrase else {}
+    if memory.kind is MemoryKind.EVENT and "part" in values:  # "An evening in Lyon"
+        return words.title(Phrase.of("event_part", part=values["part"]), None)
+    if memory.kind is MemoryKind.EVENT and "count" in values:  # "3 days in Lyon"
+        return words.title(Phrase.of("event_days", count=values["count"]), None)
+    titles = {
+        MemoryKind.TRIP: lambda: say("trip"),
+        MemoryKind.PLACE: lambda: say("over_the_years"),
+        MemoryKind.THEN_AND_NOW: lambda: say("then_and_now_anyone", first=memory.start.year,
+                                             latest=memory.end.year),
+    }  # fmt: skip
+    return titles.get(memory.kind, lambda: say("a_memory"))()
 
 
 def _left_out_words(memory: Memory, shared: Memory, options: ShareOptions) -> list[str]:

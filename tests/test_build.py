@@ -66,7 +66,8 @@ def test_build_renders_every_memory_and_the_gallery(album, config, tmp_path):
                                      "video": "recap.mp4"}  # fmt: skip
         assert all((library / folder / name).stat().st_size > 0
                    for name in record["outputs"].values())  # fmt: skip
-        assert record["fingerprints"].keys() == {"inputs", "still", "video", "page"}
+        assert record["fingerprints"].keys() == {"inputs", "still", "cover", "map", "video",
+                                                 "page"}
     index = (library / "index.html").read_text()
     assert all(f'{folder}/index.html' in index for folder in folders)
     listed = json.loads(run("list", "-l", library, *TODAY, "--json").stdout)

@@ -25,7 +25,16 @@ from test_recap import planned
 from typer.testing import CliRunner
 
 from memories.cli import app
-from memories.model import Insight, Memory, MemoryKind, Motion, PhotoKind, Place, TimelinePhoto
+from memories.model import (
+    Insight,
+    Memory,
+    MemoryKind,
+    Motion,
+    PhotoKind,
+    Phrase,
+    Place,
+    TimelinePhoto,
+)
 from memories.render.clips import ClipFrames, ClipSource, probe_clip
 from memories.render.storyboard import ShotKind
 from memories.render.veil import FaceTrack, Strangers, Veil, blur_faces, is_named
@@ -254,13 +263,14 @@ def test_an_unknown_memory_is_a_one_line_usage_error(library):
 
 def memory_of(kind: MemoryKind, title: str, *, place: str | None = None,
               people: tuple[str, ...] = (), years: tuple[int, int] = (2021, 2024),
-              insights: tuple[Insight, ...] = ()) -> Memory:  # fmt: skip
+              insights: tuple[Insight, ...] = (), phrase: Phrase | None = None,
+              language: str = "en") -> Memory:  # fmt: skip
     lyon = Place("Lyon", "Auvergne-Rhône-Alpes", "France", "FR", *LYON)
     photo = TimelinePhoto("/p/a.jpg", "h", PhotoKind.PHOTO, datetime(years[0], 6, 14), 0.0,
                           LYON, lyon, 0.5, None, True)  # fmt: skip
     return Memory(f"m-{kind}", kind, title, "14 Jun", datetime(years[0], 6, 14),
                   datetime(years[1], 6, 14), place, people, (photo,), photo,
-                  insights=insights)  # fmt: skip
+                  insights=insights, phrase=phrase, language=language)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -285,12 +295,23 @@ def memory_of(kind: MemoryKind, title: str, *, place: str | None = None,
     ],
 )  # fmt: skip
 def test_titles_without_names_or_places(kind, title, place, people, nameless, placeless):
-    memory = memory_of(kind, title, place=place, people=people)
+    said = Phrase.of("event_part_in", part="evening", place=place) if place else None
+    memory = memory_of(kind, title, place=place, people=people,
+                       phrase=said if kind is MemoryKind.EVENT else None)  # fmt: skip
     without_names = shared_words(memory, no_names=True, no_place=False)
     assert (without_names.title, without_names.people) == (nameless, ())
     without_place = shared_words(memory, no_names=False, no_place=True)
     assert (without_place.title, without_place.place) == (placeless, None)
     assert without_place.people == people
+
+
+def test_a_copy_without_places_is_titled_in_the_memorys_language():
+    said = Phrase.of("event_part_in", part="evening", place="Lyon")
+    memory = memory_of(MemoryKind.EVENT, "Ein Abend in Lyon", place="Lyon", phrase=said,
+                       language="de")  # fmt: skip
+    assert shared_words(memory, no_names=False, no_place=True).title == "Ein Abend"
+    birthday = memory_of(MemoryKind.BIRTHDAY, "Ana wird 6", people=("Ana",), language="fr")
+    assert shared_words(birthday, no_names=True, no_place=False).title == "Un anniversaire"
 
 
 def test_a_name_the_library_knows_is_taken_out_of_any_title():

@@ -22,6 +22,7 @@ from memories.cli.common import (
     InsecureOption,
     JsonOption,
     KeepLocationOption,
+    LanguageOption,
     LibraryOption,
     PathMapOption,
     PhotosArgument,
@@ -248,6 +249,7 @@ def build(
     path_map: PathMapOption = None,
     insecure: InsecureOption = False,
     wait: WaitOption = False,
+    language: LanguageOption = None,
 ) -> None:
     """Make memories from photos: scan, analyse what is new (quality, places, faces), plan,
     and render collages, recap videos and the gallery (LIBRARY/index.html).
@@ -258,6 +260,7 @@ def build(
     """
     settings = settings_from(
         library=library, workers=workers, geocoder=geocoder, faces=False if no_faces else None,
+        language=language,
         video=False if no_video else None, videos_per_run=videos_per_run, size=size,
         layout=layout, aspect=aspect, look=look, music=music, encoder=encoder,
         keep_location=True if keep_location else None, cluster=cluster,
@@ -294,6 +297,7 @@ def demo(
         ),
     ] = False,
     quiet: QuietOption = False,
+    language: LanguageOption = None,
 ) -> None:
     """Build the bundled sample photos into a library and say where to look.
 
@@ -303,7 +307,7 @@ def demo(
     """
     from memories.demo import DEMO_LOOK, DEMO_VIDEO_KINDS, demo_library, sample_photos
 
-    settings = settings_from(library=library or demo_library())
+    settings = settings_from(library=library or demo_library(), language=language)
     if settings.look == Settings().look:  # unless a look of your own is configured
         settings = replace(settings, look=DEMO_LOOK)
     _build_and_report(
@@ -320,6 +324,8 @@ def _build_and_report(
     allow_download: bool = False, insecure: bool = False,
 ) -> None:  # fmt: skip
     _announce_network_use(settings)
+    if settings.language_note and not quiet:
+        stderr().print(f"Note: {settings.language_note}", markup=False)
     with ProgressDisplay(enabled=not quiet) as progress:
         report = pipeline.build(
             photos, settings, today=today, kinds=kinds, since=since, video_limit=video_limit,
@@ -381,9 +387,10 @@ def list_memories(
     kind: KindOption = None,
     geocoder: GeocoderOption = None,
     as_json: JsonOption = False,
+    language: LanguageOption = None,
 ) -> None:
     """List the memories planned from the catalog, newest first."""
-    settings = settings_from(library=library, geocoder=geocoder)
+    settings = settings_from(library=library, geocoder=geocoder, language=language)
     _announce_network_use(settings)
     memories = pipeline.plan(settings, today=day_of(today), kinds=_kinds(kind)).memories
     if as_json:
@@ -408,9 +415,10 @@ def show(
     today: TodayOption = None,
     geocoder: GeocoderOption = None,
     as_json: JsonOption = False,
+    language: LanguageOption = None,
 ) -> None:
     """Show one memory: its title, dates, place, people and photos."""
-    settings = settings_from(library=library, geocoder=geocoder)
+    settings = settings_from(library=library, geocoder=geocoder, language=language)
     _announce_network_use(settings)
     memories = pipeline.plan(settings, today=day_of(today)).memories
     memory = next((memory for memory in memories if memory.id == memory_id), None)

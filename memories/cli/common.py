@@ -54,6 +54,16 @@ def day_of(today: datetime | None) -> date:
     return today.date() if today else date.today()
 
 
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="The language of titles, dates, cards and the gallery: de, en, es, fr, it, ja, "
+        "nl, pl, pt or zh (or `language = \"de\"` in the config) [default: the system's "
+        "(LANG), else en]. Ids and folder names stay the same in every language.",
+        show_default=False,
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print data as JSON on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
 WorkersOption = Annotated[

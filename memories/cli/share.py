@@ -10,6 +10,7 @@ import typer
 
 from memories.cli.common import (
     JsonOption,
+    LanguageOption,
     LibraryOption,
     QuietOption,
     TodayOption,
@@ -62,6 +63,7 @@ def share(
     ] = False,
     library: LibraryOption = None,
     today: TodayOption = None,
+    language: LanguageOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -73,7 +75,7 @@ def share(
     """
     from memories.share import ShareOptions, share_memory
 
-    settings = settings_from(library=library)
+    settings = settings_from(library=library, language=language)
     if not quiet and not as_json:
         stderr().print(f"Sharing {memory_id}…", markup=False)
     options = ShareOptions(to=to, archive=archive, blur_strangers=blur_strangers,

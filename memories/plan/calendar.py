@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from memories.model import Memory, MemoryKind, TimelinePhoto
+from memories.model import Memory, MemoryKind, Phrase, TimelinePhoto
 
 if TYPE_CHECKING:
     from memories.plan.memories import Planner, PlanRules
@@ -63,9 +63,12 @@ def seasons(
         if len({photo.local_time.date() for photo in photos}) < rules.min_season_days:
             continue
         span = f"{year}-{(year + 1) % 100:02d}" if month == 12 else str(year)
+        phrase = Phrase.of("season_across" if month == 12 else "season", season=name,
+                           year=year, next=f"{(year + 1) % 100:02d}")  # fmt: skip
         memories.append(planner.make(
             f"{span}-{name}", MemoryKind.SEASON, season_title(year, month, name), photos,
             rules.min_season_photos, bucket=lambda p: p.local_time.isocalendar()[:2],
+            phrase=phrase,
         ))  # fmt: skip
     return memories
 
@@ -88,6 +91,7 @@ def months(
         memories.append(planner.make(
             f"{year}-{month:02d}-month", MemoryKind.MONTH, f"{date(year, month, 1):%B %Y}",
             photos, rules.min_month_photos, bucket=lambda p: p.local_time.date(),
+            phrase=Phrase.of("month", year=year, month=month),
         ))  # fmt: skip
     return memories
 

@@ -6,8 +6,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
 from itertools import combinations, pairwise
+from typing import Any
 
 from memories.analyze.places import distance_km, name_for
+from memories.language import Language, language
 from memories.model import Insight, Place, TimelinePhoto
 
 KINDS = (
@@ -28,54 +30,50 @@ MIN_FURTHEST_KM = 50.0
 MIN_TOGETHER_PHOTOS = 3
 SHOWN_PLACE_NAMES = 3
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-"""Spelled out rather than taken from strftime, whose names follow the machine's locale."""
-
-
 def year_insights(
     year: int,
     timeline: Sequence[TimelinePhoto],
     *,
     home: tuple[float, float] | None,
     people_names: Mapping[str, str],
+    words: Language | None = None,
 ) -> tuple[Insight, ...]:
     """The cards of `year` (by local date), in KINDS order, leaving out those with nothing to
-    say. `timeline` is the whole library: earlier years tell which places are new. Only people
-    in `people_names` are counted; photos of hidden people are the caller's to leave out."""
+    say, in the language of `words` (English by default). `timeline` is the whole library:
+    earlier years tell which places are new. Only people in `people_names` are counted;
+    photos of hidden people are the caller's to leave out."""
+    say = words or language()
     photos = sorted((photo for photo in timeline if photo.local_time.year == year), key=_time_order)
     if not photos:
         return ()
     earlier = [photo for photo in timeline if photo.local_time.year < year]
     cards = (
-        _days(photos),
-        _streak(photos),
-        _new_places(photos, earlier, home),
-        _furthest(photos, home),
-        _most_photographed(photos, people_names),
-        _together(photos, people_names),
-        _busiest_day(photos),
-        _first_and_last(photos),
+        _days(photos, say),
+        _streak(photos, say),
+        _new_places(photos, earlier, home, say),
+        _furthest(photos, home, say),
+        _most_photographed(photos, people_names, say),
+        _together(photos, people_names, say),
+        _busiest_day(photos, say),
+        _first_and_last(photos, say),
     )
     return tuple(card for card in cards if card is not None)
 
 
-def _days(photos: Sequence[TimelinePhoto]) -> Insight:
+def _days(photos: Sequence[TimelinePhoto], words: Language) -> Insight:
     days = len({_day(photo) for photo in photos})
     months = len({photo.local_time.month for photo in photos})
     return _insight(
         "days",
-        f"{_count(days, 'day')} with photos",
-        f"{_count(len(photos), 'photo')} in {_count(months, 'month')}",
+        _say(words, "days", days=_count(words, days, "day")),
+        _say(words, "days_detail", photos=_count(words, len(photos), "photo"),
+             months=_count(words, months, "month")),
         days,
         photos,
-    )
+    )  # fmt: skip
 
 
-def _streak(photos: Sequence[TimelinePhoto]) -> Insight | None:
+def _streak(photos: Sequence[TimelinePhoto], words: Language) -> Insight | None:
     """The longest run of consecutive days with photos; the earliest of equally long runs."""
     days = sorted({_day(photo) for photo in photos})
     best_start = run_start = days[0]
@@ -91,8 +89,8 @@ def _streak(photos: Sequence[TimelinePhoto]) -> Insight | None:
     in_run = [photo for photo in photos if 0 <= (_day(photo) - best_start).days < best_length]
     return _insight(
         "streak",
-        f"{best_length:,} days in a row",
-        _day_span(best_start, _day(in_run[-1])),
+        words.say("insights", "streak", count=best_length),
+        words.days_in_year(best_start, _day(in_run[-1])),
         best_length,
         in_run,
     )
@@ -102,6 +100,7 @@ def _new_places(
     photos: Sequence[TimelinePhoto],
     earlier: Sequence[TimelinePhoto],
     home: tuple[float, float] | None,
+    words: Language,
 ) -> Insight | None:
     """Towns (a city in a country) first photographed this year, named in the order visited;
     not home's, nor its neighbours' (within MIN_FURTHEST_KM), which are no discovery."""
@@ -125,14 +124,16 @@ def _new_places(
     ]
     return _insight(
         "new_places",
-        _count(len(new_towns), "new place"),
-        _list_of(names),
+        _count(words, len(new_towns), "new_place"),
+        words.some_of(names, SHOWN_PLACE_NAMES),
         len(new_towns),
         in_new_towns,
     )
 
 
-def _furthest(photos: Sequence[TimelinePhoto], home: tuple[float, float] | None) -> Insight | None:
+def _furthest(
+    photos: Sequence[TimelinePhoto], home: tuple[float, float] | None, words: Language
+) -> Insight | None:
     """The photo furthest from home (the earliest of equally far ones), and its town's photos
     of the year: all of them no further, so the card's number is the furthest of its photos."""
     if home is None:
@@ -148,21 +149,21 @@ def _furthest(photos: Sequence[TimelinePhoto], home: tuple[float, float] | None)
     km = round(furthest_km)
     place = furthest.place
     if place is None:  # far from any town (at sea): the photo alone
-        return _insight(
-            "furthest", f"{km:,} km from home", _day_span(_day(furthest)), km, [furthest]
-        )
+        return _insight("furthest", _say(words, "furthest", km=words.number(km)),
+                        words.days_in_year(_day(furthest)), km, [furthest])  # fmt: skip
     in_town = [photo for photo in photos if photo.place and _town(photo.place) == _town(place)]
     return _insight(
         "furthest",
-        f"{km:,} km from home: {place.city}",
-        f"{place.country}, {_day_span(_day(in_town[0]), _day(in_town[-1]))}",
+        _say(words, "furthest_in", km=words.number(km), town=place.city),
+        _say(words, "furthest_detail", country=words.country(place.country_code, place.country),
+             span=words.days_in_year(_day(in_town[0]), _day(in_town[-1]))),
         km,
         in_town,
     )
 
 
 def _most_photographed(
-    photos: Sequence[TimelinePhoto], people_names: Mapping[str, str]
+    photos: Sequence[TimelinePhoto], people_names: Mapping[str, str], words: Language
 ) -> Insight | None:
     """The named person in the most photos; on a tie, the first by name."""
     counts = Counter(
@@ -174,14 +175,17 @@ def _most_photographed(
     with_them = [photo for photo in photos if person in photo.people]
     return _insight(
         "people",
-        f"Most photographed: {people_names[person]} ({_count(len(with_them), 'photo')})",
-        f"on {_count(len({_day(photo) for photo in with_them}), 'day')}",
+        _say(words, "people", name=people_names[person],
+             photos=_count(words, len(with_them), "photo")),
+        _say(words, "on_days", days=_count(words, len({_day(p) for p in with_them}), "day")),
         len(with_them),
         with_them,
     )
 
 
-def _together(photos: Sequence[TimelinePhoto], people_names: Mapping[str, str]) -> Insight | None:
+def _together(
+    photos: Sequence[TimelinePhoto], people_names: Mapping[str, str], words: Language
+) -> Insight | None:
     """The two named people most often in the same photo; on a tie, the first pair by name."""
 
     def by_name(person: str) -> tuple[str, str]:
@@ -200,31 +204,32 @@ def _together(photos: Sequence[TimelinePhoto], people_names: Mapping[str, str]) 
     together = [photo for photo in photos if first in photo.people and second in photo.people]
     return _insight(
         "together",
-        f"{people_names[first]} and {people_names[second]}: "
-        f"{_count(len(together), 'photo')} together",
-        f"on {_count(len({_day(photo) for photo in together}), 'day')}",
+        _say(words, "together", first=people_names[first], second=people_names[second],
+             photos=_count(words, len(together), "photo")),
+        _say(words, "on_days", days=_count(words, len({_day(p) for p in together}), "day")),
         len(together),
         together,
     )
 
 
-def _busiest_day(photos: Sequence[TimelinePhoto]) -> Insight:
+def _busiest_day(photos: Sequence[TimelinePhoto], words: Language) -> Insight:
     """The day with the most photos; the earliest of equally busy days."""
     counts = Counter(_day(photo) for photo in photos)
     busiest = min(counts, key=lambda day: (-counts[day], day))
     that_day = [photo for photo in photos if _day(photo) == busiest]
     place = name_for(photo.place for photo in that_day if photo.place)
-    weekday = _WEEKDAYS[busiest.weekday()]
+    weekday = words.weekday(busiest.weekday())
     return _insight(
         "busiest_day",
-        f"Busiest day: {_day_span(busiest)} ({_count(len(that_day), 'photo')})",
-        f"{weekday} in {place}" if place else weekday,
+        _say(words, "busiest", day=words.days_in_year(busiest),
+             photos=_count(words, len(that_day), "photo")),
+        _say(words, "busiest_detail_in", weekday=weekday, place=place) if place else weekday,
         len(that_day),
         that_day,
     )
 
 
-def _first_and_last(photos: Sequence[TimelinePhoto]) -> Insight | None:
+def _first_and_last(photos: Sequence[TimelinePhoto], words: Language) -> Insight | None:
     """Days from the year's first photo to its last; nothing to say about a single photo."""
     if len(photos) < 2:
         return None
@@ -232,8 +237,10 @@ def _first_and_last(photos: Sequence[TimelinePhoto]) -> Insight | None:
     days = (_day(last) - _day(first)).days
     return _insight(
         "first_and_last",
-        f"First photo: {_day_span(_day(first))} · last: {_day_span(_day(last))}",
-        f"{_count(days, 'day')} apart" if days else "the same day",
+        _say(words, "first_and_last", first=words.days_in_year(_day(first)),
+             last=words.days_in_year(_day(last))),
+        _say(words, "apart", days=_count(words, days, "day")) if days
+        else _say(words, "same_day"),
         days,
         [first, last],
     )
@@ -269,29 +276,13 @@ def _by_name(person: str, people_names: Mapping[str, str]) -> tuple[str, str]:
     return (people_names[person].casefold(), person)
 
 
-def _count(number: int, noun: str) -> str:
-    """`1 photo`, `1,240 photos`."""
-    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+def _count(words: Language, number: int, unit: str) -> str:
+    """`1 photo`, `1,240 photos`, `5 zdjęć`: a number of a unit, by the language's plurals."""
+    return words.say("insights", unit, count=number)
 
 
-def _list_of(names: Sequence[str]) -> str:
-    """`Kyoto`, `Kyoto and Osaka`, `Kyoto, Osaka and Nara`, `Kyoto, Osaka, Nara and 4 more`."""
-    if len(names) > SHOWN_PLACE_NAMES:
-        shown = ", ".join(names[:SHOWN_PLACE_NAMES])
-        return f"{shown} and {len(names) - SHOWN_PLACE_NAMES:,} more"
-    if len(names) == 1:
-        return names[0]
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _day_span(start: date, end: date | None = None) -> str:
-    """`14 June`, `3-14 August`, `30 July - 2 August`: `words.date_span` within one year,
-    whose year the review already names, with the months spelled out as on a card."""
-    if end is None or end == start:
-        return f"{start.day} {_MONTHS[start.month - 1]}"
-    if start.month == end.month:
-        return f"{start.day}-{end.day} {_MONTHS[end.month - 1]}"
-    return f"{start.day} {_MONTHS[start.month - 1]} - {end.day} {_MONTHS[end.month - 1]}"
+def _say(words: Language, key: str, **values: Any) -> str:
+    return words.say("insights", key, **values)
 
 
 def _point_of(place: Place) -> tuple[float, float]:

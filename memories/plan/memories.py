@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from memories.analyze.places import name_for
-from memories.model import Event, Memory, MemoryKind, TimelinePhoto
+from memories.model import Event, Memory, MemoryKind, Phrase, TimelinePhoto
 from memories.plan.selection import best_of_each_burst, choose, cover_of, duplicate_groups
 from memories.plan.words import date_span, part_of_day, slug, years_ago
 
@@ -68,16 +68,18 @@ def plan_memories(
     birthdays: Mapping[str, date] | None = None,
     home: tuple[float, float] | None = None,
     rules: PlanRules = PlanRules(),
+    language: str = "en",
 ) -> list[Memory]:
     """All memories worth making, newest first. `birthdays` are those the user recorded, by
     person id; `home` (latitude, longitude) turns the seasons south of the equator and
-    measures a year's furthest place."""
+    measures a year's furthest place. Titles are in English (memories.language says them
+    in another); a year's numbers are in `language`."""
     from memories.plan import calendar, together
 
     southern = home is not None and home[0] < 0
     people_names = people_names or {}
     groups = duplicate_groups(timeline)
-    planner = Planner(groups, people_names, rules)
+    planner = Planner(groups, people_names, rules, language)
     in_trips = {event.id for trip in trips for event in trip}
     told = {photo.content_hash: event.id for event in events for photo in event.photos}
     told |= {photo.content_hash: trip[0].id for trip in trips for e in trip for photo in e.photos}
@@ -113,23 +115,30 @@ class Planner:
     spread over time."""
 
     def __init__(
-        self, groups: Mapping[str, int], people_names: Mapping[str, str], rules: PlanRules
-    ) -> None:
+        self, groups: Mapping[str, int], people_names: Mapping[str, str], rules: PlanRules,
+        language: str = "en",
+    ) -> None:  # fmt: skip
         self.groups = groups
         self.people_names = people_names
         self.rules = rules
+        self.language = language
 
     def event(self, event: Event) -> Memory | None:
         start, end = event.start, event.end
         days = (end.date() - start.date()).days + 1
         # a party past midnight is a night out, not two days
+        part, place = part_of_day(start, end), event.place
         if days > 1 and (end - start).total_seconds() >= 12 * 3600:
             what = f"{days} days"
-        elif event.place:
-            what = _with_article(part_of_day(start, end))
+            phrase = (Phrase.of("event_days_in", count=days, place=place) if place
+                      else Phrase.of("event_days", count=days))  # fmt: skip
+        elif place:
+            what = _with_article(part)
+            phrase = Phrase.of("event_part_in", part=part, place=place)
         else:
-            what = f"{start:%A} {part_of_day(start, end)}"
-        title = f"{what} in {event.place}" if event.place else what
+            what = f"{start:%A} {part}"
+            phrase = Phrase.of("event_weekday_part", part=part, weekday=start.weekday())
+        title = f"{what} in {place}" if place else what
         return self.make(
             event.id,
             MemoryKind.EVENT,
@@ -137,6 +146,7 @@ class Planner:
             event.photos,
             self.rules.min_event,
             place=event.place,
+            phrase=phrase,
         )
 
     def trip(self, trip: Sequence[Event]) -> Memory | None:
@@ -152,6 +162,7 @@ class Planner:
             self.rules.min_trip,
             place=place,
             chapters=tuple(event.id for event in trip),
+            phrase=Phrase.of("trip_to", place=place) if place else Phrase.of("trip"),
         )
 
     def on_this_day(self, timeline: Sequence[TimelinePhoto], today: date) -> list[Memory | None]:
@@ -171,6 +182,7 @@ class Planner:
                 f"On this day, {years_ago(today.year - year)}",
                 photos,
                 self.rules.min_on_this_day,
+                phrase=Phrase.of("on_this_day", count=today.year - year),
             )
             for year, photos in sorted(by_year.items())
         ]
@@ -180,6 +192,7 @@ class Planner:
     ) -> list[Memory | None]:
         """Each finished year with photos in enough months: the best of each month, and the
         year's numbers (plan/insights.py)."""
+        from memories.language import language
         from memories.plan.insights import year_insights
 
         by_year: dict[int, list[TimelinePhoto]] = defaultdict(list)
@@ -193,10 +206,12 @@ class Planner:
                 continue
             memory = self.make(f"{year}-in-review", MemoryKind.YEAR, f"{year} in review",
                                photos, self.rules.min_year_photos,
-                               bucket=lambda p: p.local_time.month)  # fmt: skip
+                               bucket=lambda p: p.local_time.month,
+                               phrase=Phrase.of("year", year=year))  # fmt: skip
             if memory is not None:
                 insights = year_insights(year, timeline, home=home,
-                                         people_names=self.people_names)  # fmt: skip
+                                         people_names=self.people_names,
+                                         words=language(self.language))  # fmt: skip
                 memory = replace(memory, insights=insights)
             memories.append(memory)
         return memories
@@ -223,6 +238,7 @@ class Planner:
                     self.rules.min_place_photos,
                     place=city,
                     bucket=lambda p: p.local_time.year,
+                    phrase=Phrase.of("place", place=city),
                 )
             )
         return memories
@@ -242,6 +258,7 @@ class Planner:
                     photos,
                     self.rules.min_person_photos,
                     bucket=lambda p: p.local_time.year,
+                    phrase=Phrase.of("person_years", name=name) if len(years) > 1 else None,
                 )
             )
         return memories
@@ -258,6 +275,7 @@ class Planner:
         chapters: tuple[str, ...] = (),
         bucket: Callable[[TimelinePhoto], Hashable] | None = None,
         most: int | None = None,
+        phrase: Phrase | None = None,
     ) -> Memory | None:
         """A memory of the best of `candidates` (in time order), or None when fewer than
         `minimum` are left once bursts are collapsed."""
@@ -279,6 +297,7 @@ class Planner:
             photos=tuple(photos),
             cover=cover_of(photos),
             chapters=chapters,
+            phrase=phrase,
         )
 
     def best(

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from memories.model import Memory, MemoryKind, TimelinePhoto
+from memories.model import Memory, MemoryKind, Phrase, TimelinePhoto
 from memories.plan.words import slug
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def pairs(planner: Planner, timeline: Sequence[TimelinePhoto]) -> list[Memory | 
         memories.append(planner.make(
             f"together-{slug(ana)}-{slug(leo)}", MemoryKind.TOGETHER, f"{ana} and {leo}",
             photos, rules.min_together_photos, bucket=lambda p: p.local_time.year,
+            phrase=Phrase.of("together", first=ana, second=leo),
         ))  # fmt: skip
     return memories
 
@@ -54,6 +55,7 @@ def person_years(
                 memories.append(planner.make(
                     f"person-{slug(name)}-{year}", MemoryKind.PERSON_YEAR, f"{name} in {year}",
                     photos, rules.min_person_year_photos, bucket=lambda p: p.local_time.month,
+                    phrase=Phrase.of("person_year", name=name, year=year),
                 ))  # fmt: skip
     return memories
 
@@ -87,6 +89,7 @@ def birthdays(
         memories.append(planner.make(
             f"birthday-{slug(name)}-{coming.year}", MemoryKind.BIRTHDAY, f"{name} turns {age}",
             photos, rules.min_birthday_photos, bucket=lambda p: p.local_time.year,
+            phrase=Phrase.of("birthday", name=name, age=age),
         ))  # fmt: skip
     return memories
 
@@ -128,7 +131,9 @@ def _then_and_now(
         return None
     title = f"{label}, {first} and {latest}"
     return planner.make(memory_id, MemoryKind.THEN_AND_NOW, title, [*then, *now], 4,
-                        place=place, bucket=lambda p: p.local_time.year)  # fmt: skip
+                        place=place, bucket=lambda p: p.local_time.year,
+                        phrase=Phrase.of("then_and_now", label=label, first=first,
+                                         latest=latest))  # fmt: skip
 
 
 def _by_year(

@@ -13,48 +13,44 @@ from string import Template
 from typing import Any
 from urllib.parse import quote
 
+from memories.language import ENGLISH, Language, language
 from memories.render.files import save_text
 
-KIND_LABELS = {
-    "event": "Event",
-    "trip": "Trip",
-    "on_this_day": "On this day",
-    "person": "People",
-    "year": "Year",
-    "place": "Place",
-    "season": "Season",
-    "month": "Month",
-    "together": "Together",
-    "person_year": "A person's year",
-    "birthday": "Birthday",
-    "then_and_now": "Then and now",
-}
-"""Filter buttons follow this order; a kind not listed here still gets a button, after these."""
+KIND_ORDER = ("event", "trip", "on_this_day", "person", "year", "place", "season", "month",
+              "together", "person_year", "birthday", "then_and_now")  # fmt: skip
+"""Filter buttons follow this order; a kind not listed here still gets a button, after these.
+Their labels, and every word of the pages, are in the language files' `[gallery]` and
+`[kinds]` (memories.language)."""
 
 
 PAGE = "index.html"
-PAGE_VERSION = 1
+PAGE_VERSION = 2
 """Raised when `memory_page` writes something else for the same record and template, so that
 every memory's page is written again."""
 
 
-def write_gallery(root: Path, records: Sequence[Mapping[str, Any]]) -> Path:
+def write_gallery(
+    root: Path, records: Sequence[Mapping[str, Any]], *, language: str = ENGLISH
+) -> Path:
     """Write root/index.html (every memory as a card) and root/<id>/index.html (one page per
     memory); return the index path."""
-    index = write_index(root, records)  # checks every id before anything is written
+    index = write_index(root, records, language=language)  # checks every id first
     for record in records:
         write_memory_page(root, record)
     return index
 
 
-def write_index(root: Path, records: Sequence[Mapping[str, Any]]) -> Path:
-    """Write root/index.html, every memory as a card, newest first; return its path."""
+def write_index(
+    root: Path, records: Sequence[Mapping[str, Any]], *, language: str = ENGLISH
+) -> Path:
+    """Write root/index.html, every memory as a card, newest first, in `language`; return
+    its path."""
     for record in records:
         _check_id(record["id"])
     by_id = sorted(records, key=lambda record: record["id"])
     newest_first = sorted(by_id, key=lambda record: record["end"], reverse=True)
     index = root / PAGE
-    save_text(index_page(newest_first), index)
+    save_text(index_page(newest_first, language), index)
     return index
 
 
@@ -70,44 +66,53 @@ def page_fingerprint() -> tuple[int, str]:
     return PAGE_VERSION, _template("memory.html").template
 
 
-def index_page(records: Sequence[Mapping[str, Any]]) -> str:
+def index_page(records: Sequence[Mapping[str, Any]], code: str = ENGLISH) -> str:
     """The index: a count, a filter button per kind present, and the cards in the given order."""
+    words = language(code)
     kinds = {record["kind"] for record in records}
-    ordered_kinds = [kind for kind in KIND_LABELS if kind in kinds]
-    ordered_kinds += sorted(kinds - set(KIND_LABELS))
-    filters = [_filter_button("all", "All")] if records else []
-    filters += [_filter_button(kind, _kind_label(kind)) for kind in ordered_kinds]
-    cards = [_card(record) for record in records] or ['<p class="empty">No memories yet.</p>']
-    count = f"{len(records)} {'memory' if len(records) == 1 else 'memories'}"
+    ordered_kinds = [kind for kind in KIND_ORDER if kind in kinds]
+    ordered_kinds += sorted(kinds - set(KIND_ORDER))
+    filters = [_filter_button("all", words.say("gallery", "all"))] if records else []
+    filters += [_filter_button(kind, words.kind(kind)) for kind in ordered_kinds]
+    cards = [_card(record, words) for record in records]
+    if not cards:
+        cards = [f'<p class="empty">{_escape(words.say("gallery", "empty"))}</p>']
     return _template("index.html").substitute(
-        count=count, filters="\n".join(filters), cards="\n".join(cards)
-    )
+        lang=words.code, memories=_escape(words.say("gallery", "memories")),
+        count=_escape(words.say("gallery", "count", count=len(records))),
+        filters="\n".join(filters), cards="\n".join(cards),
+    )  # fmt: skip
 
 
 def memory_page(record: Mapping[str, Any]) -> str:
-    """One memory's page, with links relative to its own folder."""
+    """One memory's page, with links relative to its own folder, in the language of its
+    words."""
+    words = language(record.get("language") or ENGLISH)
+    say = functools.partial(words.say, "gallery")
     outputs: Mapping[str, str] = record.get("outputs") or {}
-    photos = [_photo_item(photo) for photo in record.get("photos") or []]
-    photo_count = f"{len(photos)} {'photo' if len(photos) == 1 else 'photos'}"
+    photos = [_photo_item(photo, words) for photo in record.get("photos") or []]
     when_and_where = [part for part in (record.get("dates"), record.get("place")) if part]
+    title, route = record["title"], _route_words(record)
     return _template("memory.html").substitute(
-        title=_escape(record["title"]),
-        kind=_escape(_kind_label(record["kind"])),
+        lang=words.code,
+        memories=_escape(say("memories")),
+        back=_escape(say("back")),
+        title=_escape(title),
+        kind=_escape(words.kind(record["kind"])),
         meta=" · ".join(_escape(part) for part in when_and_where),
-        people=_people_list(record.get("people") or []),
+        people=_people_list(record.get("people") or [], say("people")),
         video=_video(outputs),
-        collage=_figure(outputs.get("collage"), "Collage: " + record["title"])
-        + _figure(
-            outputs.get("restyled_collage"), "AI restyle: " + record["title"], "AI-made restyle"
-        )
-        + _figure(outputs.get("map"), "Route: " + _route_words(record), _route_words(record)),
-        insights=_insights(record.get("insights") or []),
-        photo_count=photo_count,
+        collage=_figure(outputs.get("collage"), say("collage", title=title))
+        + _figure(outputs.get("restyled_collage"), say("restyle", title=title),
+                  say("restyle_caption"))
+        + _figure(outputs.get("map"), say("route", route=route), route),
+        insights=_insights(record.get("insights") or [], say("in_numbers")),
+        photo_count=_escape(say("photos", count=len(photos))),
         photos="\n".join(photos),
-    )
+    )  # fmt: skip
 
 
-def _insights(insights: Sequence[Mapping[str, Any]]) -> str:
+def _insights(insights: Sequence[Mapping[str, Any]], heading: str) -> str:
     """A year's numbers as cards: each headline with its detail."""
     if not insights:
         return ""
@@ -115,7 +120,7 @@ def _insights(insights: Sequence[Mapping[str, Any]]) -> str:
         f"<li><strong>{_escape(card['headline'])}</strong><span>{_escape(card['detail'])}</span>"
         "</li>" for card in insights
     )  # fmt: skip
-    return f'<h2>In numbers</h2><ul class="insights">{cards}</ul>'
+    return f'<h2>{_escape(heading)}</h2><ul class="insights">{cards}</ul>'
 
 
 def _route_words(record: Mapping[str, Any]) -> str:
@@ -123,7 +128,7 @@ def _route_words(record: Mapping[str, Any]) -> str:
     return " → ".join(record.get("route") or [])
 
 
-def _card(record: Mapping[str, Any]) -> str:
+def _card(record: Mapping[str, Any], words: Language) -> str:
     folder = _url(record["id"])
     outputs: Mapping[str, str] = record.get("outputs") or {}
     # A memory rendered without a cover still gets a picture when it has a collage.
@@ -139,8 +144,8 @@ def _card(record: Mapping[str, Any]) -> str:
     kind = record["kind"]
     return (
         f'<a class="card" href="{_escape(folder + "/index.html")}" data-kind="{_escape(kind)}">'
-        f'<div class="cover">{image}<span class="kind">{_escape(_kind_label(kind))}</span></div>'
-        f'<div class="info"><h2>{_escape(record["title"])}</h2>{lines}</div></a>'
+        f'<div class="cover">{image}<span class="kind">{_escape(words.kind(kind))}</span></div>'
+        f'<div class="info"><h2 dir="auto">{_escape(record["title"])}</h2>{lines}</div></a>'
     )
 
 
@@ -151,11 +156,11 @@ def _filter_button(kind: str, label: str) -> str:
     )
 
 
-def _people_list(people: Sequence[str]) -> str:
+def _people_list(people: Sequence[str], label: str) -> str:
     if not people:
         return ""
-    items = "".join(f"<li>{_escape(name)}</li>" for name in people)
-    return f'<ul class="people" aria-label="People">{items}</ul>'
+    items = "".join(f'<li dir="auto">{_escape(name)}</li>' for name in people)
+    return f'<ul class="people" aria-label="{_escape(label)}">{items}</ul>'
 
 
 def _video(outputs: Mapping[str, str]) -> str:
@@ -178,7 +183,7 @@ def _figure(name: str | None, alt: str, caption: str | None = None) -> str:
     return f"<figure>{image}{label}</figure>"
 
 
-def _photo_item(photo: Mapping[str, Any] | str) -> str:
+def _photo_item(photo: Mapping[str, Any] | str, words: Language) -> str:
     if isinstance(photo, str):  # `memories list --json` gives bare paths, not memory.json's
         photo = {"path": photo}
     path = Path(photo["path"])
@@ -188,22 +193,17 @@ def _photo_item(photo: Mapping[str, Any] | str) -> str:
         if path.is_absolute()
         else f"<span>{_escape(path.name)}</span>"
     )
-    return f"<li>{name}{_taken_at(photo.get('taken_at'))}</li>"
+    return f"<li>{name}{_taken_at(photo.get('taken_at'), words)}</li>"
 
 
-def _taken_at(taken_at: str | None) -> str:
+def _taken_at(taken_at: str | None, words: Language) -> str:
     if not taken_at:
-        return '<span class="undated">date unknown</span>'
+        return f'<span class="undated">{_escape(words.say("gallery", "date_unknown"))}</span>'
     try:
-        moment = datetime.fromisoformat(taken_at)
-        shown = f"{moment.day} {moment:%b %Y, %H:%M}"
+        shown = words.moment(datetime.fromisoformat(taken_at))
     except ValueError:
         shown = taken_at
     return f'<time datetime="{_escape(taken_at)}">{_escape(shown)}</time>'
-
-
-def _kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 def _check_id(memory_id: str) -> None:

@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -70,6 +70,9 @@ class RenderSettings:
     allow_download: bool = False
     keep_location: bool = False
     """Outputs carry GPS (see render/location.py); by default they carry none."""
+    language: str = "en"
+    """The language of the gallery's index (each memory's words and page are in the
+    language it was planned in)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,7 +163,8 @@ def render_memories(
     report.removed = _remove_unplanned(root, {memory.id for memory in memories}, scope)
     if renderer.credentials_missing:
         report.notes.append(f"outputs carry no Content Credentials: {renderer.credentials_missing}")
-    report.gallery = write_index(root, rendered_records(root, known=renderer.records))
+    report.gallery = write_index(root, rendered_records(root, known=renderer.records),
+                                 language=settings.language)  # fmt: skip
     report.seconds = time.perf_counter() - started
     return report
 
@@ -325,7 +329,9 @@ class Renderer:
     def _wanted(self, job: RenderJob) -> dict[str, str]:
         """The fingerprint of each output the memory should have in this run."""
         memory = job.memory
-        wanted = {"still": self._still_fingerprint(memory), "page": self.page_with}
+        wanted = {"still": self._still_fingerprint(memory), "page": self.page_with,
+                  "cover": self._cover_fingerprint(memory),
+                  "map": _digest(_route(memory))}  # fmt: skip
         if job.video:
             wanted["video"] = self._video_fingerprint(memory, job.music)
         if self.style is not None:
@@ -355,8 +361,12 @@ class Renderer:
         else:  # a record from before "inputs" was kept: its stills tell
             changed = done.get("still") != wanted["still"]
         if done.get("still") != wanted["still"] or not (folder / "collage.jpg").is_file():
-            outputs.update(self.draw_stills(memory, folder, photos))
-        fingerprints["still"] = wanted["still"]
+            # the cover and the map have no words: a new language leaves them as they are
+            kept = {drawn for drawn in ("cover", "map") if done.get(drawn) == wanted[drawn]
+                    and (folder / f"{drawn}.jpg").is_file()}  # fmt: skip
+            outputs.update(self.draw_stills(memory, folder, photos, keep=kept))
+        for drawn in ("still", "cover", "map"):
+            fingerprints[drawn] = wanted[drawn]
         fingerprints["page"] = wanted["page"]
         video_notes = previous.get("video_notes", []) if previous else []
         if with_video:
@@ -398,24 +408,30 @@ class Renderer:
         *,
         veil: Veil | None = None,
         route_map: bool = True,
+        keep: Collection[str] = (),
     ) -> dict[str, str]:
         """The cover, the collage and a trip's map, in `folder`; their names by output. A
-        `veil` blurs the faces it names; without `route_map` a trip has no map."""
+        `veil` blurs the faces it names; without `route_map` a trip has no map; the cover or
+        map named in `keep` is there already, made from the same inputs."""
         from memories.render.collage import draw_collage, draw_cover, plan_collage
         from memories.render.trip_map import draw_route_map, plan_route_map, trip_stops
 
         plan = plan_collage(memory, photos, self.layouts, layout=self.settings.layout,
                             long_edge=self.settings.long_edge)  # fmt: skip
         outputs = {"cover": "cover.jpg"}
-        save_jpeg(draw_cover(memory, photos, COVER_SIZE, veil), folder / "cover.jpg",
-                  quality=85, location=self._location(memory.cover))  # fmt: skip
+        if "cover" not in keep:
+            save_jpeg(draw_cover(memory, photos, COVER_SIZE, veil), folder / "cover.jpg",
+                      quality=85, location=self._location(memory.cover))  # fmt: skip
         if plan is not None:
             save_jpeg(draw_collage(plan, memory, veil=veil), folder / "collage.jpg",
                       location=self._location(*memory.photos))  # fmt: skip
             self._made_from(folder, "collage.jpg", [p.content_hash for p in plan.photos],
                             "collage")  # fmt: skip
             outputs["collage"] = "collage.jpg"
-        if route_map and (stops := trip_stops(memory)):
+        stops = trip_stops(memory) if route_map else ()
+        if stops and "map" in keep:
+            outputs["map"] = "map.jpg"
+        elif stops:
             drawn = draw_route_map(plan_route_map(stops, MAP_SIZE),
                                    background=self.look.background, ink=self.look.ink)  # fmt: skip
             save_jpeg(drawn, folder / "map.jpg", quality=92)
@@ -542,6 +558,10 @@ class Renderer:
         return _digest(_inputs(memory), self.settings.long_edge, self.settings.layout,
                        self.layouts_as_data, self._located(memory), _route(memory))  # fmt: skip
 
+    def _cover_fingerprint(self, memory: Memory) -> str:
+        """What the cover is drawn from: the photos, not the words."""
+        return _digest(_pictures(memory), self._located(memory))
+
     def _video_fingerprint(self, memory: Memory, music: Path | None) -> str:
         heard = None
         if music is not None:
@@ -618,11 +638,16 @@ def _video_stale(folder: Path, done: Mapping[str, str], wanted: str) -> bool:
 
 
 def _inputs(memory: Memory) -> Any:
+    """What a memory is: its pictures and its words."""
+    return [*_pictures(memory), memory.title, memory.dates, memory.place, list(memory.people),
+            [[insight.headline, insight.detail] for insight in memory.insights]]  # fmt: skip
+
+
+def _pictures(memory: Memory) -> Any:
+    """What a memory shows, apart from its words."""
     return [
-        memory.id, memory.kind.value, memory.title, memory.dates, memory.place,
-        list(memory.people), memory.cover.content_hash, RENDER_VERSION,
+        memory.id, memory.kind.value, memory.cover.content_hash, RENDER_VERSION,
         [[photo.content_hash, [list(box) for _, box in photo.faces]] for photo in memory.photos],
-        [[insight.headline, insight.detail] for insight in memory.insights],
     ]  # fmt: skip
 
 

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
+from memories.language import language
 from memories.model import Memory, Photo, PhotoKind
 from memories.render.framing import Rect
 from memories.render.storyboard import MAP_ZOOM, Shot, ShotKind, shots_at, text_area, window_at
-from memories.render.text import draw_text, fitted, people_words
+from memories.render.text import draw_text, fitted
 from memories.scan.images import decode_displayed
 
 if TYPE_CHECKING:
@@ -210,7 +211,9 @@ def card_words(
         insight = memory.insights[shot.card]
         lines = [(insight.headline, 0.07), (insight.detail, 0.04)]
     else:
-        with_people = f"With {people_words(memory.people)}" if memory.people else ""
+        words = language(memory.language)
+        with_people = (words.say("cards", "with_people", people=words.people(memory.people))
+                       if memory.people else "")  # fmt: skip
         lines = [(memory.title, 0.06), (with_people, 0.04), (memory.dates, 0.035)]
     sized = [fitted(draw, text, round(unit * share), area.width) for text, share in lines if text]
     top = area.top + (area.height - sum(size * 1.5 for _, size in sized)) / 2

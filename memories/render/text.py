@@ -12,6 +12,7 @@ from importlib import resources
 
 from PIL import ImageDraw, ImageFont
 
+from memories.language import language
 from memories.model import Memory
 
 
@@ -44,22 +45,13 @@ FACES = (NOTO_SANS, NOTO_ARABIC, HEEBO, CJK_JAPANESE)
 
 
 def title_lines(memory: Memory) -> tuple[str, str]:
-    """The title, and a line of dates, place and people."""
+    """The title, and a line of dates, place and people, in the memory's language."""
     details = [memory.dates]
     if memory.place:
         details.append(memory.place)
     if memory.people:
-        details.append(people_words(memory.people))
+        details.append(language(memory.language).people(memory.people))
     return memory.title, "  ·  ".join(details)
-
-
-def people_words(names: tuple[str, ...], most: int = 4) -> str:
-    """`Ana`, `Ana and Ben`, `Ana, Ben and Chloé`, `Ana, Ben, Chloé, Dev and others`."""
-    if len(names) > most:
-        return ", ".join(names[:most]) + " and others"
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def runs(text: str) -> list[tuple[str, Face]]:
@@ -83,13 +75,14 @@ def runs(text: str) -> list[tuple[str, Face]]:
 
 
 def _neutrals_apart(found: list[tuple[str, Face]]) -> list[tuple[str, Face]]:
-    """The spaces and marks between two runs in their own run in Noto Sans: kept at the end
-    of a right-to-left run, they would be laid out on its far side."""
+    """The spaces and marks after a right-to-left run, before the next, in their own run in
+    Noto Sans: kept at its end, they would be laid out on its far side."""
     parted: list[tuple[str, Face]] = []
     for number, (run, face) in enumerate(found):
         kept = run.rstrip("".join(c for c in set(run) if _neutral(c)))
         between = run[len(kept):]
-        if number == len(found) - 1 or not kept or not between or face is NOTO_SANS:
+        moved = between and all(NOTO_SANS.covers(c) or not _drawn(c) for c in between)
+        if number == len(found) - 1 or not kept or not moved or not _right_to_left(kept):
             parted.append((run, face))
         else:
             parted += [(kept, face), (between, NOTO_SANS)]
