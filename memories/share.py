@@ -90,7 +90,7 @@ def share_memory(
     destination = options.to or library.root / SHARED_FOLDER
     folder = destination / f"{memory.start:%Y-%m-%d}-{slug(shared.title)}"
     report = ShareReport(memory_id, shared.title, folder)
-    report.removed += _left_out_words(memory, shared, options)
+    report.removed += _left_out_words(memory, options, names)
     strangers = None
     if options.blur_strangers:
         strangers = find_strangers(library, memory, photos)
@@ -296,10 +296,11 @@ def _placeless_title(memory: Memory, words: Language) -> str:
     return titles.get(memory.kind, lambda: say("a_memory"))()
 
 
-def _left_out_words(memory: Memory, shared: Memory, options: ShareOptions) -> list[str]:
+def _left_out_words(memory: Memory, options: ShareOptions, names: Collection[str]) -> list[str]:
     """What the copy's words leave out, as the report lists it."""
     removed = []
-    if options.no_names and (memory.people or shared.title != memory.title):
+    nameless = shared_words(memory, no_names=True, no_place=False, names=names)
+    if options.no_names and (memory.people or nameless.title != memory.title):
         removed.append(f"names ({', '.join(memory.people) or 'in the title'})")
     if options.no_place and (memory.place or _place_words(memory)):
         what = memory.place or ", ".join(sorted(_place_words(memory)))
