@@ -88,7 +88,7 @@ def share_memory(
     shared = shared_words(memory, no_names=options.no_names, no_place=options.no_place,
                           names=names)  # fmt: skip
     destination = options.to or library.root / SHARED_FOLDER
-    folder = destination / f"{memory.start:%Y-%m-%d}-{slug(shared.title)}"
+    folder = destination / _folder_name(memory, shared, options)
     report = ShareReport(memory_id, shared.title, folder)
     report.removed += _left_out_words(memory, options, names)
     strangers = None
@@ -234,6 +234,14 @@ def _draw(
             report.blurred_clips = len(set(strangers.clips_blurred))
     if renderer.credentials_missing:
         report.notes.append(f"no Content Credentials: {renderer.credentials_missing}")
+
+
+def _folder_name(memory: Memory, shared: Memory, options: ShareOptions) -> str:
+    """The memory's id (the same in every language); without names or places, its day and
+    its shared title instead, since an id can hold both ("birthday-ana-2025")."""
+    if not (options.no_names or options.no_place):
+        return memory.id
+    return f"{memory.start:%Y-%m-%d}-{slug(shared.title)}"
 
 
 def _zip(folder: Path) -> Path:

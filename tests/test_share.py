@@ -182,7 +182,7 @@ def test_a_shared_copy_goes_in_the_library_and_leaves_its_outputs_alone(library)
     before = {path: path.read_bytes() for path in library.glob("*/*.*")}
     report, folder = share(library)
     assert folder.parent == library / "shared"
-    assert folder.name == "2024-06-14-a-morning-in-lyon"
+    assert folder.name == "2024-06-14-lyon", "the memory's own id"
     assert report["files"] == ["collage.jpg", "cover.jpg", "recap.mp4"]
     assert report["removed"] == ["location", "camera data", "file names"]
     assert {path: path.read_bytes() for path in library.glob("*/*.*")} == before
