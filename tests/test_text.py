@@ -109,3 +109,13 @@ def test_fitting_measures_the_faces_that_draw_the_text():
 def test_the_marks_between_a_right_to_left_run_and_the_next_stay_between_them():
     assert [run for run, _ in runs("3-9 Apr 2024 · תל אביב · محمد")] == [
         "3-9 Apr 2024 · ", "תל אביב", " · ", "محمد"]  # fmt: skip
+
+
+def test_chinese_memories_draw_han_in_its_chinese_forms():
+    from memories.render.text import CJK_CHINESE, written_in
+
+    assert runs("京都市")[0][1] is CJK_JAPANESE
+    with written_in("zh"):
+        assert runs("北京之旅")[0][1] is CJK_CHINESE
+        assert runs("서울")[0][1] is CJK_KOREAN
+    assert runs("京都市")[0][1] is CJK_JAPANESE, "only inside the block"

@@ -19,7 +19,7 @@ from memories.render.layout import (
     choose_arrangement,
     layout_collage,
 )  # fmt: skip
-from memories.render.text import draw_text, fitted, title_lines
+from memories.render.text import draw_text, fitted, title_lines, written_in
 from memories.scan.images import decode_displayed
 
 if TYPE_CHECKING:
@@ -108,7 +108,8 @@ def draw_collage(
             _lay_print(canvas, piece, cell.frame.left, cell.frame.top, cell.border, cell.angle)
         else:
             canvas.paste(piece, (round(cell.frame.left), round(cell.frame.top)))
-    _draw_title_band(canvas, layout, template, memory)
+    with written_in(memory.language):
+        _draw_title_band(canvas, layout, template, memory)
     return canvas
 
 

@@ -14,7 +14,7 @@ from memories.language import language
 from memories.model import Memory, Photo, PhotoKind
 from memories.render.framing import Rect
 from memories.render.storyboard import MAP_ZOOM, Shot, ShotKind, shots_at, text_area, window_at
-from memories.render.text import draw_text, fitted
+from memories.render.text import draw_text, fitted, written_in
 from memories.scan.images import decode_displayed
 
 if TYPE_CHECKING:
@@ -193,8 +193,9 @@ class Painter:
             self._card_backdrops[shot.source] = backdrop
         card = self._card_backdrops[shot.source].copy()
         draw = ImageDraw.Draw(card)
-        for text, size, (left, top) in card_words(self.memory, shot, draw, *self.size):
-            draw_text(draw, (left, top), text, size, fill=self.plan.look.ink, anchor="ma")
+        with written_in(self.memory.language):
+            for text, size, (left, top) in card_words(self.memory, shot, draw, *self.size):
+                draw_text(draw, (left, top), text, size, fill=self.plan.look.ink, anchor="ma")
         return card
 
 

@@ -6,6 +6,9 @@ opened only when a text needs it), laid out right to left where the script says 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -40,8 +43,23 @@ NOTO_ARABIC = Face("fontpkg_noto_sans_arabic", "files/NotoSansArabic[wdth,wght].
 HEEBO = Face("fontpkg_heebo", "files/Heebo[wght].ttf")
 CJK_JAPANESE = Face("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 0)
 CJK_KOREAN = Face("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 1)
+CJK_CHINESE = Face("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 2)
 FACES = (NOTO_SANS, NOTO_ARABIC, HEEBO, CJK_JAPANESE)
-"""In the order they are tried: the first that has a character draws it."""
+"""In the order they are tried: the first that has a character draws it (the CJK face as
+`written_in` chooses)."""
+_HAN: ContextVar[Face] = ContextVar("han", default=CJK_JAPANESE)
+"""The face of Chinese characters (Han), whose forms differ between Japanese and Chinese."""
+
+
+@contextmanager
+def written_in(language: str) -> Iterator[None]:
+    """Draw Han characters in the forms the memory's language reads them in (Chinese in
+    Noto Sans CJK SC; Japanese, and every other language, in JP) while the block runs."""
+    token = _HAN.set(CJK_CHINESE if language == "zh" else CJK_JAPANESE)
+    try:
+        yield
+    finally:
+        _HAN.reset(token)
 
 
 def title_lines(memory: Memory) -> tuple[str, str]:
@@ -188,10 +206,11 @@ def _right_to_left(text: str) -> bool:
 
 
 def _faces_for(text: str) -> tuple[Face, ...]:
-    """The faces to try, Korean first among the CJK ones for a text in Hangul."""
+    """The faces to try: the Korean one of the CJK faces for a text in Hangul, else the one
+    `written_in` chose."""
     if any("\uac00" <= c <= "\ud7af" or "\u1100" <= c <= "\u11ff" for c in text):
         return (NOTO_SANS, NOTO_ARABIC, HEEBO, CJK_KOREAN)
-    return FACES
+    return (*FACES[:-1], _HAN.get())
 
 
 @cache
