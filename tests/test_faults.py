@@ -246,3 +246,25 @@ def test_a_read_only_library_is_one_clear_line_and_nothing_changes(
     assert "Read-only file system" in done.stderr and "must be writable" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert snapshot(library) == before
+
+
+def test_a_run_clears_only_the_partial_files_of_writers_that_ended(tmp_path):
+    """A build starting while `memories share` writes its copy into the library leaves the
+    share's partial files alone, and clears those of a run that was killed."""
+    import subprocess
+    import sys
+
+    from memories.render.files import leftover_partials
+
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        sharing = tmp_path / "shared" / ".sharing-1" / f"collage.jpg.partial-{writer.pid}.jpg"
+        killed = tmp_path / "2024-06-14-lyon" / "recap.mp4.partial-999999999.mp4"
+        for path in (sharing, killed):
+            path.parent.mkdir(parents=True)
+            path.write_bytes(b"half")
+        assert list(leftover_partials(tmp_path)) == [killed]
+    finally:
+        writer.kill()
+        writer.wait()
+    assert sorted(leftover_partials(tmp_path)) == sorted([killed, sharing])

@@ -87,6 +87,22 @@ def save_json(data: Any, path: Path) -> None:
 
 
 def leftover_partials(folder: Path) -> Iterator[Path]:
-    """Partial files an interrupted run left behind (never visible under a final name)."""
+    """Partial files an interrupted run left behind (never visible under a final name): not
+    those a process still running on this machine is writing (a share being made)."""
     if folder.is_dir():
-        yield from (path for path in folder.rglob(f"*{PARTIAL}*") if path.is_file())
+        yield from (path for path in folder.rglob(f"*{PARTIAL}*")
+                    if path.is_file() and not _writer_running(path))  # fmt: skip
+
+
+def _writer_running(partial: Path) -> bool:
+    """Whether the process a partial file is named after (`NAME.partial-PID`) still runs."""
+    digits = partial.name.split(PARTIAL + "-", 1)[-1].split(".")[0]
+    if not digits.isdigit() or int(digits) == os.getpid():
+        return False
+    try:
+        os.kill(int(digits), 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
