@@ -293,7 +293,7 @@ def demo(
         bool,
         typer.Option(
             "--all-videos",
-            help="A recap video for every memory, not only the newest two (takes a few minutes).",
+            help="A recap video for every memory, not only the newest event (takes a few minutes).",
         ),
     ] = False,
     quiet: QuietOption = False,

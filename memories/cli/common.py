@@ -60,7 +60,8 @@ LanguageOption = Annotated[
         "--language",
         help="The language of titles, dates, cards and the gallery: de, en, es, fr, it, ja, "
         "nl, pl, pt or zh (or `language = \"de\"` in the config) [default: the system's "
-        "(LANG), else en]. Ids and folder names stay the same in every language.",
+        "(LC_ALL, LC_MESSAGES or LANG), else en]. Ids and folder names stay the same in "
+        "every language.",
         show_default=False,
     ),
 ]

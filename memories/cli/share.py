@@ -51,15 +51,18 @@ def share(
     blur_strangers: Annotated[
         bool,
         typer.Option(
+            "--blur-strangers",
             help="Blur the faces of everyone you have not named (or have hidden), "
             "in the pictures and through the video."
         ),
     ] = False,
     no_names: Annotated[
-        bool, typer.Option(help="No names of people in titles, cards or anywhere in the files.")
+        bool,
+        typer.Option("--no-names",
+                     help="No names of people in titles, cards or anywhere in the files."),
     ] = False,
     no_place: Annotated[
-        bool, typer.Option(help="No place names in titles or cards, and no trip map.")
+        bool, typer.Option("--no-place", help="No place names in titles or cards, and no trip map.")
     ] = False,
     library: LibraryOption = None,
     today: TodayOption = None,

@@ -15,7 +15,7 @@ from memories.library import LibraryFolder
 VERIFY_EPILOG = (
     "Examples:\n\n"
     "  memories verify ~/Memories/restyled/IMG_2231-watercolour.jpg\n\n"
-    "  memories verify ~/Memories/collages/*.jpg --json"
+    "  memories verify ~/Memories/*/collage.jpg --json"
 )
 
 
