@@ -12,10 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memories.errors import ConfigError
 from memories.model import Memory, Phrase, Place
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 SUPPORTED = ("en", "de", "fr", "es", "it", "nl", "pt", "ja", "zh", "pl")
 ENGLISH = "en"
@@ -25,10 +28,6 @@ ENGLISH = "en"
 class Language:
     code: str
     phrases: Mapping[str, Any]
-
-    @property
-    def name(self) -> str:
-        return str(self.phrases["name"])
 
     def say(self, section: str, key: str, *, count: int | None = None, **values: Any) -> str:
         """The phrase `section.key` with `values` filled in; a phrase by number takes the
@@ -85,8 +84,6 @@ class Language:
             if "weekday" in values:
                 values["weekday"] = self.weekday(values["weekday"])
             title = str(self.phrases["titles"][key][part]).format(**values)
-        elif key in ("together",):
-            title = self.say("titles", key, **values)
         else:
             title = self.say("titles", key, count=values.pop("count", None), **values)
         return title[:1].upper() + title[1:]
@@ -106,12 +103,11 @@ class Language:
 
     def moment(self, moment: datetime) -> str:
         """A photo's date and time: `14. Juni 2024, 18:30`."""
-        from babel import Locale
         from babel.dates import format_skeleton
 
         if self.code == ENGLISH:
             return f"{moment.day} {moment:%b %Y, %H:%M}"
-        pattern = str(Locale.parse(self.code).datetime_formats["medium"])  # "{1}, {0}"
+        pattern = str(_locale(self.code).datetime_formats["medium"])  # "{1}, {0}"
         return pattern.format(format_skeleton("Hm", moment, locale=self.code),
                               format_skeleton("yMMMd", moment, locale=self.code))  # fmt: skip
 
@@ -133,17 +129,22 @@ class Language:
         return format_list(list(names), locale=self.code) if names else ""
 
     def country(self, code: str, fallback: str) -> str:
-        from babel import Locale
 
-        return str(Locale.parse(self.code).territories.get(code.upper(), fallback))
+        return str(_locale(self.code).territories.get(code.upper(), fallback))
 
     def kind(self, kind: str) -> str:
         return str(self.phrases["kinds"].get(kind, kind.replace("_", " ").capitalize()))
 
     def _plural(self, count: int) -> str:
-        from babel import Locale
 
-        return str(Locale.parse(self.code).plural_form(count))
+        return str(_locale(self.code).plural_form(count))
+
+
+@cache
+def _locale(code: str) -> Locale:
+    from babel import Locale
+
+    return Locale.parse(code)
 
 
 @cache

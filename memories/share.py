@@ -38,8 +38,9 @@ or any other title, is changed when it holds a name)."""
 PLACED_KINDS = frozenset({MemoryKind.EVENT, MemoryKind.TRIP, MemoryKind.PLACE})
 """Kinds titled after a place, likewise for a copy without places."""
 NAMING_INSIGHTS = frozenset({"people", "together"})
-PLACING_INSIGHTS = frozenset({"new_places", "furthest"})
-"""A year's numbers that name people, or places (plan.insights.KINDS)."""
+PLACING_INSIGHTS = frozenset({"new_places", "furthest", "busiest_day"})
+"""A year's numbers that name people, or places (plan.insights.KINDS): the busiest day
+names the town of that day's photos, which need not be one the memory shows."""
 
 
 @dataclass(frozen=True, kw_only=True)

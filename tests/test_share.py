@@ -185,10 +185,28 @@ def test_a_shared_copy_goes_in_the_library_and_leaves_its_outputs_alone(library)
     assert folder.name == "2024-06-14-lyon", "the memory's own id"
     assert report["files"] == ["collage.jpg", "cover.jpg", "recap.mp4"]
     assert report["removed"] == ["location", "camera data", "file names"]
+    assert report["blurred"] is None and report["zip"] is None and report["left_out"] == []
     assert {path: path.read_bytes() for path in library.glob("*/*.*")} == before
     again, _ = share(library)
     assert again["folder"] == report["folder"], "shared again, in the same place"
     assert list((library / "shared").iterdir()) == [folder], "nothing half-made left"
+
+
+def test_a_copy_goes_to_the_folder_named_and_a_clip_left_out_is_exit_code_one(library, tmp_path):
+    memory = the_memory(library)
+    clip = Path(next(path for path in memory["photos"] if path.endswith(".mp4")))
+    data = clip.read_bytes()
+    clip.write_bytes(data[:48] + bytes(len(data) - 48))  # the same size, its frames gone
+    try:
+        result = run("share", memory["id"], "-l", library, "--json", *TODAY,
+                     "--to", tmp_path / "out")  # fmt: skip
+    finally:
+        clip.write_bytes(data)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert Path(report["folder"]) == tmp_path / "out" / memory["id"]
+    assert [Path(note["path"]) for note in report["left_out"]] == [clip]
+    assert (tmp_path / "out" / memory["id"] / "recap.mp4").is_file(), "made without it"
 
 
 def test_a_shared_copy_carries_no_location_camera_or_file_name(library):
@@ -329,6 +347,16 @@ def test_a_years_numbers_that_name_people_or_places_are_left_out():
     kept = shared_words(memory, no_names=True, no_place=True).insights
     assert [card.kind for card in kept] == ["days"]
     assert len(shared_words(memory, no_names=False, no_place=False).insights) == 4
+
+
+def test_no_place_drops_the_busiest_day_even_in_a_town_the_memory_does_not_show():
+    """The card names the town of that day's photos, from the whole year: a town none of
+    the memory's own photos (all in Lyon here) is in."""
+    busiest = Insight("busiest_day", "Busiest day: 6 April (40 photos)", "Saturday in Kyoto",
+                      40, ())  # fmt: skip
+    memory = memory_of(MemoryKind.YEAR, "2024 in review", insights=(busiest,))
+    assert shared_words(memory, no_names=False, no_place=True).insights == ()
+    assert shared_words(memory, no_names=True, no_place=False).insights == (busiest,)
 
 
 # Blurring (pure pixels) --------------------------------------------------------------------
