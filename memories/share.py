@@ -10,10 +10,11 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,9 +22,12 @@ from memories.config import Settings
 from memories.errors import MemoriesError
 from memories.language import Language, language
 from memories.library import LibraryFolder, existing_catalog
-from memories.model import Memory, MemoryKind, Photo, PhotoKind, Phrase, Skipped
+from memories.model import Memory, MemoryKind, Person, Photo, PhotoKind, Phrase, Skipped
 from memories.plan.words import slug
 from memories.render.veil import Box, Strangers
+
+if TYPE_CHECKING:
+    from memories.catalog import Catalog
 
 SHARED_FOLDER = "shared"
 """Where shared copies go in the library, unless the user names a folder."""
@@ -85,16 +89,19 @@ def share_memory(
     if memory is None:
         raise MemoriesError(f"no memory with id {memory_id!r}; `memories list` shows them")
     photos = {photo.content_hash: photo for photo in plan.photos}
-    names = _names(library)
+    strangers = None
+    with existing_catalog(library) as catalog:
+        people = catalog.people()
+        if options.blur_strangers:
+            strangers = find_strangers(catalog, people, memory, photos)
+    names = [person.name for person in people if person.name]  # hidden people's too
     shared = shared_words(memory, no_names=options.no_names, no_place=options.no_place,
                           names=names)  # fmt: skip
     destination = options.to or library.root / SHARED_FOLDER
     folder = destination / _folder_name(memory, shared, options)
     report = ShareReport(memory_id, shared.title, folder)
     report.removed += _left_out_words(memory, options, names)
-    strangers = None
-    if options.blur_strangers:
-        strangers = find_strangers(library, memory, photos)
+    if strangers is not None:
         report.blurred_photos = sum(1 for boxes in strangers.stills.values() if boxes)
         report.blurred_faces = sum(len(boxes) for boxes in strangers.stills.values())
     destination.mkdir(parents=True, exist_ok=True)
@@ -164,7 +171,7 @@ def stranger_boxes(
 
 
 def find_strangers(
-    library: LibraryFolder, memory: Memory, photos: Mapping[str, Photo]
+    catalog: Catalog, people: Sequence[Person], memory: Memory, photos: Mapping[str, Photo]
 ) -> Strangers:
     """Whom the copy blurs: on each still, the faces the catalog holds of people not named
     (looked for now in a photo faces were never looked for in, and told from the named
@@ -175,14 +182,12 @@ def find_strangers(
         raise MemoriesError(f"cannot blur strangers: {reason} (see `memories doctor`)")
     stills = [photos[photo.content_hash] for photo in memory.photos
               if photo.kind is PhotoKind.PHOTO]  # fmt: skip
-    with existing_catalog(library) as catalog:
-        named_people = {person.id for person in catalog.people()
-                        if person.name and not person.hidden}  # fmt: skip
-        boxes = stranger_boxes(catalog.faces_in(photo.content_hash for photo in stills),
-                               named_people)  # fmt: skip
-        unscanned = catalog.unscanned_for_faces(stills)
-        named = [face.encoding for person in sorted(named_people)
-                 for face in catalog.known_faces(person)]  # fmt: skip
+    named_people = {person.id for person in people if person.name and not person.hidden}
+    boxes = stranger_boxes(catalog.faces_in(photo.content_hash for photo in stills),
+                           named_people)  # fmt: skip
+    unscanned = catalog.unscanned_for_faces(stills)
+    named = [face.encoding for person in sorted(named_people)
+             for face in catalog.known_faces(person)]  # fmt: skip
     encodings = np.array(named, np.float32).reshape(-1, 128)
     boxes.update(_look_now(unscanned, encodings))
     return Strangers({key: value for key, value in boxes.items() if value}, encodings)
@@ -259,12 +264,6 @@ def _zip(folder: Path) -> Path:
 
     write_atomically(archive, write, suffix=".zip")
     return archive
-
-
-def _names(library: LibraryFolder) -> list[str]:
-    """Every name the user gave someone, hidden people's too."""
-    with existing_catalog(library) as catalog:
-        return [person.name for person in catalog.people() if person.name]
 
 
 def _place_words(memory: Memory) -> set[str]:
