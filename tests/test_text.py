@@ -101,8 +101,7 @@ def test_a_line_of_several_scripts_is_placed_as_one_by_its_anchor():
 
 
 def test_fitting_measures_the_faces_that_draw_the_text():
-    draw = ImageDraw.Draw(Image.new("RGB", (10, 10)))
-    text, size = fitted(draw, "京都市の秋、嵐山と金閣寺", 60, 400)
+    text, size = fitted("京都市の秋、嵐山と金閣寺", 60, 400)
     assert text_length(text, size) <= 400
 
 

@@ -238,7 +238,7 @@ def test_card_words_stay_where_a_phone_does_not_cover_them(size):
     draw = ImageDraw.Draw(Image.new("RGB", size))
     for kind in (ShotKind.TITLE, ShotKind.END):
         shot = Shot(kind, 0.0, 1.0, 0, False, Rect(0, 0, 1, 1), Rect(0, 0, 1, 1))
-        for text, points, (middle, top) in card_words(memory, shot, draw, *size):
+        for text, points, (middle, top) in card_words(memory, shot, *size):
             left, upper, right, lower = text_box(draw, (middle, top), text, points, anchor="ma")
             assert area.left <= left and right <= area.right, text
             assert area.top <= upper and lower <= area.bottom, text

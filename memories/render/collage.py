@@ -170,8 +170,8 @@ def _draw_title_band(
     title, details = title_lines(memory)
     left = template.margin * layout.width
     room = band.width - 2 * left
-    title, title_size = fitted(draw, title, round(band.height * 0.36), room)
-    details, detail_size = fitted(draw, details, round(band.height * 0.2), room)
+    title, title_size = fitted(title, round(band.height * 0.36), room)
+    details, detail_size = fitted(details, round(band.height * 0.2), room)
     top = band.top + (band.height - title_size - detail_size * 1.6) / 2 - band.height * 0.08
     draw_text(draw, (left, top), title, title_size, fill=template.ink)
     draw_text(draw, (left, top + title_size * 1.25), details, detail_size, fill=template.ink)

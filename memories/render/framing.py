@@ -57,6 +57,11 @@ class Subject:
         return self.width / self.height
 
 
+def even(length: float) -> int:
+    """A length of pixels rounded to an even number (what yuv420p video needs), at least 2."""
+    return max(2, round(length / 2) * 2)
+
+
 def crop_window(subject: Subject, aspect: float, zoom: float = 1.0) -> Rect:
     """The window of shape `aspect` (width / height) to show of a photo: the largest that
     fits, divided by `zoom`; holding every face when it can, never cutting one in part when

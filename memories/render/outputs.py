@@ -534,7 +534,8 @@ class Renderer:
 
         missing = sign_quietly(sign_restyle, folder / name, original_hash=original,
                                model=restyled.model, style=restyled.style, seed=restyled.seed,
-                               strength=restyled.strength, folder=_state_dir(folder))  # fmt: skip
+                               strength=restyled.strength,
+                               folder=self.state_dir or _state_dir(folder))  # fmt: skip
         self.credentials_missing = missing or self.credentials_missing
 
     def _video_encoder(self) -> Encoder:

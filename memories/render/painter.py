@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 from memories.language import language
 from memories.model import Memory, Photo, PhotoKind
-from memories.render.framing import Rect
+from memories.render.framing import Rect, even
 from memories.render.storyboard import MAP_ZOOM, Shot, ShotKind, shots_at, text_area, window_at
 from memories.render.text import draw_text, fitted, written_in
 from memories.scan.images import decode_displayed
@@ -142,7 +142,7 @@ class Painter:
         framed_width = moving.info.width if shot.kind is ShotKind.CLIP else photo.width
         framed_height = moving.info.height if shot.kind is ShotKind.CLIP else photo.height
         factor = min(self._factor(shot), moving.info.width / framed_width)  # not past its own
-        size = (_even(framed_width * factor), _even(framed_height * factor))
+        size = (even(framed_width * factor), even(framed_height * factor))
         frames: ClipFrames = ClipFrames(moving.source, moving.info, start=shot.clip_from,
                                         length=shot.duration, size=size,
                                         fps=self.plan.storyboard.fps)  # fmt: skip
@@ -194,13 +194,13 @@ class Painter:
         card = self._card_backdrops[shot.source].copy()
         draw = ImageDraw.Draw(card)
         with written_in(self.memory.language):
-            for text, size, (left, top) in card_words(self.memory, shot, draw, *self.size):
+            for text, size, (left, top) in card_words(self.memory, shot, *self.size):
                 draw_text(draw, (left, top), text, size, fill=self.plan.look.ink, anchor="ma")
         return card
 
 
 def card_words(
-    memory: Memory, shot: Shot, draw: ImageDraw.ImageDraw, width: int, height: int
+    memory: Memory, shot: Shot, width: int, height: int
 ) -> list[tuple[str, int, tuple[float, float]]]:
     """The lines of a title, number or end card: text, size, and where each line's top
     middle goes, centred in the frame's text area (storyboard.text_area)."""
@@ -216,7 +216,7 @@ def card_words(
         with_people = (words.say("cards", "with_people", people=words.people(memory.people))
                        if memory.people else "")  # fmt: skip
         lines = [(memory.title, 0.06), (with_people, 0.04), (memory.dates, 0.035)]
-    sized = [fitted(draw, text, round(unit * share), area.width) for text, share in lines if text]
+    sized = [fitted(text, round(unit * share), area.width) for text, share in lines if text]
     top = area.top + (area.height - sum(size * 1.5 for _, size in sized)) / 2
     placed = []
     for text, size in sized:
@@ -240,10 +240,6 @@ class _Prepared:
     def close(self) -> None:
         if self.frames is not None:
             self.frames.close()
-
-
-def _even(length: float) -> int:
-    return max(2, round(length / 2) * 2)
 
 
 def _cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:

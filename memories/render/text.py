@@ -148,12 +148,13 @@ def text_box(
             max(b[3] for b in boxes))  # fmt: skip
 
 
-def fitted(draw: ImageDraw.ImageDraw, text: str, size: int, width: float) -> tuple[str, int]:
+def fitted(text: str, size: int, width: float) -> tuple[str, int]:
     """The text, in the largest size up to `size` that fits `width` (down to 60%),
     shortened with an ellipsis when even that is too wide."""
     text = " ".join(text.split())  # a newline in a name must not break the layout
+    parts = runs(text)
     for attempt in range(size, int(size * 0.6) - 1, -2):
-        if text_length(text, attempt) <= width:
+        if sum(face.at(attempt).getlength(run) for run, face in parts) <= width:
             return text, attempt
     smallest = int(size * 0.6)
     while text and text_length(text + "…", smallest) > width:

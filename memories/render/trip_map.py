@@ -235,7 +235,7 @@ def place_labels(
             continue  # a place the route comes back to is named once
         best: tuple[float, Label] | None = None
         for attempt in (base, round(base * 0.8)):
-            text, text_size = fitted(draw, placed.stop.name, attempt, width * 0.36)
+            text, text_size = fitted(placed.stop.name, attempt, width * 0.36)
             for rank, (dx, dy, anchor) in enumerate(_SPOTS):
                 x, y = placed.x + dx * dot, placed.y + dy * dot
                 box = text_box(draw, (x, y), text, text_size, anchor=anchor,

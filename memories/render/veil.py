@@ -163,10 +163,11 @@ def track_clip(
     `TRACK_RATE` frames a second; `framed` is the full size the clip is framed in (its own,
     or its still's for a Live Photo's motion)."""
     from memories.render.clips import ClipFrames
+    from memories.render.framing import even
 
     length = max(0.0, info.duration - start) if length is None else length
     shrink = min(1.0, TRACK_EDGE / max(framed))
-    size = (max(2, round(framed[0] * shrink / 2) * 2), max(2, round(framed[1] * shrink / 2) * 2))
+    size = (even(framed[0] * shrink), even(framed[1] * shrink))
     reader = ClipFrames(source, info, start=start, length=length, size=size, fps=TRACK_RATE)
     offsets = [step / TRACK_RATE for step in range(int(length * TRACK_RATE) + 1)]
     try:
