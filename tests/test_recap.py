@@ -212,6 +212,17 @@ def test_a_live_photo_plays_its_motion(make_photo, tmp_path):
     assert frames[round((live.start + 1) * LOOK.fps)].std() > 20, "the motion, not a flat still"
 
 
+def test_a_live_photos_motion_of_another_shape_leaves_the_photo_a_still(make_photo, tmp_path):
+    sources = flat_photos(make_photo, 3)
+    motion = tmp_path / "photos" / "IMG_1.MOV"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=90x160:rate=25:duration=3", "-c:v", "libx264",
+           "-pix_fmt", "yuv420p", str(motion))  # fmt: skip
+    sources[1] = sources[1]._replace(motion=Motion(str(motion)))
+    plan = planned(sources, memory_of(sources))
+    kinds = [shot.kind for shot in plan.storyboard.shots]
+    assert ShotKind.LIVE not in kinds and kinds.count(ShotKind.PHOTO) == 3
+
+
 def test_a_trip_opens_on_its_route_map(make_photo, tmp_path):
     sources = flat_photos(make_photo, 4)
     lyon = Place("Lyon", None, "France", "FR", 45.76, 4.84)
@@ -260,6 +271,16 @@ def test_a_rendered_trip_has_its_map_and_its_route_in_memory_json(make_photo, tm
     assert "Lyon → Annecy" in (root / "recap" / "index.html").read_text()
     with Image.open(root / "recap" / "map.jpg") as drawn:
         assert drawn.size == (1600, 900) and not drawn.getexif(), "no GPS in the file"
+    drawn_before = {name: (root / "recap" / name).read_bytes()
+                    for name in ("map.jpg", "cover.jpg", "collage.jpg")}  # fmt: skip
+    german = replace(memory, title="Reise nach Annecy", dates="3.–9. Apr. 2024", language="de")
+    report = render_memories([german], {p.content_hash: p for p in sources}, root,
+                             RenderSettings(video=False, long_edge=256, language="de"))  # fmt: skip
+    assert report.updated == ["recap"]
+    drawn_after = {name: (root / "recap" / name).read_bytes() for name in drawn_before}
+    assert drawn_after["map.jpg"] == drawn_before["map.jpg"], "a map has no words to change"
+    assert drawn_after["cover.jpg"] == drawn_before["cover.jpg"]
+    assert drawn_after["collage.jpg"] != drawn_before["collage.jpg"], "its title band did"
 
 
 def test_number_cards_share_the_blurred_cover_but_not_each_others_words(make_photo):
